@@ -1,0 +1,184 @@
+import * as grpc from '@grpc/grpc-js';
+import { HealthImplementation } from 'grpc-health-check';
+import { ReflectionService } from '@grpc/reflection';
+import * as protoLoader from '@grpc/proto-loader';
+import { fileURLToPath } from 'node:url';
+import path from 'node:path';
+import { AppError, toGrpcStatus } from '../errors.js';
+import { constantTimeEquals } from '../access-token.js';
+import { isNamespace, type Namespace } from '../namespace.js';
+import type { Logger } from '../logger.js';
+import { MD_NAMESPACE, MD_REQUEST_ID, MD_SCOPE, MD_SECRET } from './metadata.js';
+
+/** Context of one namespaced call, built once from metadata. */
+export interface RequestContext {
+  namespace: Namespace;
+  requestId: string;
+  log: Logger;
+}
+
+/** Context of a hub-scoped call; a namespace is present when the caller also sent one. */
+export interface HubContext {
+  namespace: Namespace | null;
+  requestId: string;
+  log: Logger;
+}
+
+type NamespacedFn<Req, Res> = (req: Req, ctx: RequestContext) => Promise<Res>;
+type HubFn<Req, Res> = (req: Req, ctx: HubContext) => Promise<Res>;
+
+export type Handler<Req, Res> =
+  | { scope: 'namespace'; fn: NamespacedFn<Req, Res> }
+  | { scope: 'hub'; fn: HubFn<Req, Res> };
+
+/** A handler that requires a namespace in metadata (and in the body's `namespace` field when it has one). */
+export function namespaced<Req, Res>(fn: NamespacedFn<Req, Res>): Handler<Req, Res> {
+  return { scope: 'namespace', fn };
+}
+
+/** A handler for hub-wide calls (token resolution, administration); needs `teamhub-scope: hub`. */
+export function hubScoped<Req, Res>(fn: HubFn<Req, Res>): Handler<Req, Res> {
+  return { scope: 'hub', fn };
+}
+
+type UnaryDef = { path: string; requestStream: boolean; responseStream: boolean; requestDeserialize: (b: Buffer) => any };
+type ReqOf<M> = M extends { requestDeserialize: (b: Buffer) => infer R } ? R : never;
+type ResOf<M> = M extends { responseSerialize: (v: infer R) => Buffer } ? R : never;
+
+/** Handlers for every method of a generated ts-proto service definition. */
+export type ServiceHandlers<D> = { [K in keyof D]: Handler<ReqOf<D[K]>, ResOf<D[K]>> };
+
+export interface ServiceRegistration<D extends grpc.ServiceDefinition> {
+  definition: D;
+  handlers: ServiceHandlers<D>;
+}
+
+export function service<D extends grpc.ServiceDefinition>(definition: D, handlers: ServiceHandlers<D>): ServiceRegistration<D> {
+  return { definition, handlers };
+}
+
+function metadataString(md: grpc.Metadata, key: string): string | undefined {
+  const v = md.get(key)[0];
+  return typeof v === 'string' ? v : undefined;
+}
+
+/** Checks the internal credential and scope, and builds the call context; throws AppError. */
+function authenticateCall(
+  md: grpc.Metadata,
+  scope: 'namespace' | 'hub',
+  secret: string,
+  log: Logger,
+  method: string,
+): HubContext {
+  const requestId = metadataString(md, MD_REQUEST_ID) ?? 'none';
+  const presented = metadataString(md, MD_SECRET);
+  if (!presented || !constantTimeEquals(presented, secret)) {
+    log.warn({ method, requestId }, 'internal call refused: missing or wrong internal credential');
+    throw new AppError('unauthenticated', 'internal credential required');
+  }
+  const raw = md.get(MD_NAMESPACE)[0];
+  let namespace: Namespace | null = null;
+  if (raw !== undefined) {
+    const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : raw;
+    if (!isNamespace(text)) {
+      log.warn({ method, requestId }, 'internal call refused: malformed namespace');
+      throw new AppError('invalid_argument', 'malformed namespace in metadata');
+    }
+    namespace = text;
+  }
+  if (scope === 'namespace' && namespace === null) {
+    log.warn({ method, requestId }, 'internal call refused: no namespace');
+    throw new AppError('unauthenticated', 'namespace required in call metadata');
+  }
+  if (scope === 'hub' && metadataString(md, MD_SCOPE) !== 'hub') {
+    log.warn({ method, requestId }, 'internal call refused: hub scope not declared');
+    throw new AppError('unauthenticated', 'hub scope required in call metadata');
+  }
+  return { namespace, requestId, log: log.child({ ns: namespace ?? undefined, reqId: requestId, method }) };
+}
+
+function wrapUnary(handler: Handler<any, any>, secret: string, log: Logger, method: string): grpc.handleUnaryCall<any, any> {
+  return (call, callback) => {
+    let ctx: HubContext;
+    try {
+      ctx = authenticateCall(call.metadata, handler.scope, secret, log, method);
+      const bodyNs = (call.request as { namespace?: unknown })?.namespace;
+      if (handler.scope === 'namespace' && typeof bodyNs === 'string' && bodyNs !== '' && bodyNs !== ctx.namespace) {
+        ctx.log.warn('internal call refused: body namespace differs from metadata');
+        throw new AppError('permission_denied', 'namespace mismatch between body and metadata');
+      }
+    } catch (err) {
+      callback(toGrpcStatus(err) as grpc.ServiceError, null);
+      return;
+    }
+    const run = handler.scope === 'namespace' ? handler.fn(call.request, ctx as RequestContext) : handler.fn(call.request, ctx);
+    run.then(
+      (res) => callback(null, res),
+      (err: unknown) => {
+        if (!(err instanceof AppError)) ctx.log.error({ err }, 'handler failed');
+        callback(toGrpcStatus(err) as grpc.ServiceError, null);
+      },
+    );
+  };
+}
+
+export interface GrpcServerOptions {
+  /** Name reported by the health service, e.g. "teamhub.session.v1.SessionService". */
+  healthName: string;
+  internalSecret: string;
+  log: Logger;
+  services: ServiceRegistration<any>[];
+  /** Proto files (relative to proto/) to expose through server reflection. */
+  reflectionProtos?: string[];
+}
+
+export interface BuiltServer {
+  server: grpc.Server;
+  health: HealthImplementation;
+  /** Binds and starts; resolves with the bound port (use port 0 for a free one). */
+  listen(address: string): Promise<number>;
+  /** Marks NOT_SERVING, then tryShutdown with a deadline, then forceShutdown. */
+  stop(deadlineMs?: number): Promise<void>;
+}
+
+const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
+
+export function buildGrpcServer(opts: GrpcServerOptions): BuiltServer {
+  const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
+  for (const reg of opts.services) {
+    const impl: grpc.UntypedServiceImplementation = {};
+    for (const [name, def] of Object.entries(reg.definition as Record<string, UnaryDef>)) {
+      const handler = (reg.handlers as Record<string, Handler<any, any>>)[name];
+      if (!handler) throw new Error(`no handler for ${def.path}`);
+      impl[name] = wrapUnary(handler, opts.internalSecret, opts.log, def.path);
+    }
+    server.addService(reg.definition, impl);
+  }
+  const health = new HealthImplementation({ '': 'SERVING', [opts.healthName]: 'SERVING' });
+  health.addToServer(server);
+  if (opts.reflectionProtos?.length) {
+    const pkg = protoLoader.loadSync(opts.reflectionProtos, { includeDirs: [PROTO_ROOT] });
+    new ReflectionService(pkg).addToServer(server);
+  }
+  return {
+    server,
+    health,
+    listen: (address) =>
+      new Promise((resolve, reject) => {
+        server.bindAsync(address, grpc.ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+      }),
+    stop: (deadlineMs = 5000) =>
+      new Promise((resolve) => {
+        health.setStatus('', 'NOT_SERVING');
+        health.setStatus(opts.healthName, 'NOT_SERVING');
+        const timer = setTimeout(() => {
+          server.forceShutdown();
+          resolve();
+        }, deadlineMs);
+        server.tryShutdown(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      }),
+  };
+}
