@@ -110,7 +110,14 @@ export interface UpdateSessionDocRequest {
   namespace: string;
   id: string;
   expectedVersion: number;
-  json?: string | undefined;
+  json?:
+    | string
+    | undefined;
+  /**
+   * Gateway socket that caused the change ("<replica>/<socket>"), echoed in the event so
+   * that socket is not sent its own update.
+   */
+  origin?: string | undefined;
 }
 
 export interface UpdateSessionDocResponse {
@@ -180,6 +187,7 @@ export interface AppendMessageRequest {
    * until the CLI reports them consumed.
    */
   invoked: boolean;
+  origin?: string | undefined;
 }
 
 export interface AppendMessageResponse {
@@ -1603,7 +1611,7 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
 };
 
 function createBaseUpdateSessionDocRequest(): UpdateSessionDocRequest {
-  return { namespace: "", id: "", expectedVersion: 0, json: undefined };
+  return { namespace: "", id: "", expectedVersion: 0, json: undefined, origin: undefined };
 }
 
 export const UpdateSessionDocRequest: MessageFns<UpdateSessionDocRequest> = {
@@ -1619,6 +1627,9 @@ export const UpdateSessionDocRequest: MessageFns<UpdateSessionDocRequest> = {
     }
     if (message.json !== undefined) {
       writer.uint32(34).string(message.json);
+    }
+    if (message.origin !== undefined) {
+      writer.uint32(42).string(message.origin);
     }
     return writer;
   },
@@ -1668,6 +1679,14 @@ export const UpdateSessionDocRequest: MessageFns<UpdateSessionDocRequest> = {
             message.json = reader.string();
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.origin = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1690,6 +1709,7 @@ export const UpdateSessionDocRequest: MessageFns<UpdateSessionDocRequest> = {
         ? globalThis.Number(object.expected_version)
         : 0,
       json: isSet(object.json) ? globalThis.String(object.json) : undefined,
+      origin: isSet(object.origin) ? globalThis.String(object.origin) : undefined,
     };
   },
 
@@ -1707,6 +1727,9 @@ export const UpdateSessionDocRequest: MessageFns<UpdateSessionDocRequest> = {
     if (message.json !== undefined) {
       obj.json = message.json;
     }
+    if (message.origin !== undefined) {
+      obj.origin = message.origin;
+    }
     return obj;
   },
 
@@ -1719,6 +1742,7 @@ export const UpdateSessionDocRequest: MessageFns<UpdateSessionDocRequest> = {
     message.id = object.id ?? "";
     message.expectedVersion = object.expectedVersion ?? 0;
     message.json = object.json ?? undefined;
+    message.origin = object.origin ?? undefined;
     return message;
   },
 };
@@ -2625,7 +2649,15 @@ export const DeleteSessionResponse: MessageFns<DeleteSessionResponse> = {
 };
 
 function createBaseAppendMessageRequest(): AppendMessageRequest {
-  return { namespace: "", sessionId: "", contentJson: "", localId: undefined, createdAt: undefined, invoked: false };
+  return {
+    namespace: "",
+    sessionId: "",
+    contentJson: "",
+    localId: undefined,
+    createdAt: undefined,
+    invoked: false,
+    origin: undefined,
+  };
 }
 
 export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
@@ -2647,6 +2679,9 @@ export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
     }
     if (message.invoked !== false) {
       writer.uint32(48).bool(message.invoked);
+    }
+    if (message.origin !== undefined) {
+      writer.uint32(58).string(message.origin);
     }
     return writer;
   },
@@ -2712,6 +2747,14 @@ export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
             message.invoked = reader.bool();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.origin = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2748,6 +2791,7 @@ export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
         ? globalThis.Number(object.created_at)
         : undefined,
       invoked: isSet(object.invoked) ? globalThis.Boolean(object.invoked) : false,
+      origin: isSet(object.origin) ? globalThis.String(object.origin) : undefined,
     };
   },
 
@@ -2771,6 +2815,9 @@ export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
     if (message.invoked !== false) {
       obj.invoked = message.invoked;
     }
+    if (message.origin !== undefined) {
+      obj.origin = message.origin;
+    }
     return obj;
   },
 
@@ -2785,6 +2832,7 @@ export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
     message.localId = object.localId ?? undefined;
     message.createdAt = object.createdAt ?? undefined;
     message.invoked = object.invoked ?? false;
+    message.origin = object.origin ?? undefined;
     return message;
   },
 };
