@@ -1,0 +1,51 @@
+import type { Message, Session } from '../../lib/gen/teamhub/session/v1/session.js';
+import type { MessageRecord, SessionRecord } from './store.js';
+
+const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
+
+/** Stored session → proto Session (null → absent optional). */
+export function toProtoSession(r: SessionRecord): Session {
+  return {
+    id: r.id,
+    namespace: r.namespace,
+    tag: r.tag,
+    seq: r.seq,
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+    active: r.active,
+    activeAt: r.activeAt,
+    metadataJson: opt(r.metadataJson),
+    metadataVersion: r.metadataVersion,
+    agentStateJson: opt(r.agentStateJson),
+    agentStateVersion: r.agentStateVersion,
+    thinking: r.thinking,
+    thinkingAt: r.thinkingAt,
+    activeTurnStartedAt: opt(r.activeTurnStartedAt),
+    backgroundTaskCount: r.backgroundTaskCount,
+    todosUpdatedAt: r.todosUpdatedAt,
+    teamStateUpdatedAt: r.teamStateUpdatedAt,
+    model: opt(r.model),
+    modelReasoningEffort: opt(r.modelReasoningEffort),
+    effort: opt(r.effort),
+    serviceTier: opt(r.serviceTier),
+    hasConversationContent: r.hasConversationContent,
+    pinned: r.pinned,
+    todosJson: opt(r.todosJson),
+    teamStateJson: opt(r.teamStateJson),
+    lastMessageSeq: r.lastMessageSeq,
+    archived: r.archived,
+    permissionMode: opt(r.permissionMode),
+  };
+}
+
+export function toProtoMessage(m: MessageRecord): Message {
+  return {
+    id: m.id,
+    sessionId: m.sessionId,
+    seq: m.seq,
+    createdAt: m.createdAt,
+    localId: opt(m.localId),
+    contentJson: m.contentJson,
+    invokedAt: opt(m.invokedAt),
+  };
+}
