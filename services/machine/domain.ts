@@ -164,7 +164,12 @@ export class MachineDomain {
     const health = healthJson === undefined ? null : JSON.stringify(parseClientJson(healthJson, 'health'));
     const now = this.now();
     const when = at > 0 ? Math.min(at, now) : now;
-    const out = await this.store.setActive(ns, id, { active, at: when, healthJson: health });
+    // Read first: the common case (no transition) then costs one read and no write at all.
+    const current = await this.get(ns, id);
+    const out =
+      current.active === active
+        ? { changed: false, record: current }
+        : await this.store.setActive(ns, id, { active, at: when, healthJson: health });
     if (!out) throw await this.accessError(id);
     if (out.changed) {
       await this.events.updated(out.record);
