@@ -24,12 +24,19 @@ export interface HubContext {
   log: Logger;
 }
 
+/** Context of a call that may be either namespaced or hub-scoped; `hub` says which it was. */
+export interface EitherContext extends HubContext {
+  hub: boolean;
+}
+
 type NamespacedFn<Req, Res> = (req: Req, ctx: RequestContext) => Promise<Res>;
 type HubFn<Req, Res> = (req: Req, ctx: HubContext) => Promise<Res>;
+type EitherFn<Req, Res> = (req: Req, ctx: EitherContext) => Promise<Res>;
 
 export type Handler<Req, Res> =
   | { scope: 'namespace'; fn: NamespacedFn<Req, Res> }
-  | { scope: 'hub'; fn: HubFn<Req, Res> };
+  | { scope: 'hub'; fn: HubFn<Req, Res> }
+  | { scope: 'either'; fn: EitherFn<Req, Res> };
 
 /** A handler that requires a namespace in metadata (and in the body's `namespace` field when it has one). */
 export function namespaced<Req, Res>(fn: NamespacedFn<Req, Res>): Handler<Req, Res> {
@@ -39,6 +46,15 @@ export function namespaced<Req, Res>(fn: NamespacedFn<Req, Res>): Handler<Req, R
 /** A handler for hub-wide calls (token resolution, administration); needs `teamhub-scope: hub`. */
 export function hubScoped<Req, Res>(fn: HubFn<Req, Res>): Handler<Req, Res> {
   return { scope: 'hub', fn };
+}
+
+/**
+ * A handler that serves both kinds of call (e.g. an audit listing: a namespace sees its own
+ * entries, the hub sees all). Without `teamhub-scope: hub` it is checked exactly like
+ * `namespaced` (namespace required, body namespace must match); with it, like `hubScoped`.
+ */
+export function namespacedOrHub<Req, Res>(fn: EitherFn<Req, Res>): Handler<Req, Res> {
+  return { scope: 'either', fn };
 }
 
 type UnaryDef = { path: string; requestStream: boolean; responseStream: boolean; requestDeserialize: (b: Buffer) => any };
@@ -65,7 +81,7 @@ function metadataString(md: grpc.Metadata, key: string): string | undefined {
 /** Checks the internal credential and scope, and builds the call context; throws AppError. */
 function authenticateCall(
   md: grpc.Metadata,
-  scope: 'namespace' | 'hub',
+  scope: 'namespace' | 'hub' | 'either',
   secret: string,
   log: Logger,
   method: string,
@@ -101,9 +117,12 @@ function wrapUnary(handler: Handler<any, any>, secret: string, log: Logger, meth
   return (call, callback) => {
     let ctx: HubContext;
     try {
-      ctx = authenticateCall(call.metadata, handler.scope, secret, log, method);
+      const hubDeclared = metadataString(call.metadata, MD_SCOPE) === 'hub';
+      const scope = handler.scope === 'either' ? (hubDeclared ? 'hub' : 'namespace') : handler.scope;
+      ctx = authenticateCall(call.metadata, scope, secret, log, method);
+      if (handler.scope === 'either') ctx = { ...ctx, hub: scope === 'hub' } as EitherContext;
       const bodyNs = (call.request as { namespace?: unknown })?.namespace;
-      if (handler.scope === 'namespace' && typeof bodyNs === 'string' && bodyNs !== '' && bodyNs !== ctx.namespace) {
+      if (scope === 'namespace' && typeof bodyNs === 'string' && bodyNs !== '' && bodyNs !== ctx.namespace) {
         ctx.log.warn('internal call refused: body namespace differs from metadata');
         throw new AppError('permission_denied', 'namespace mismatch between body and metadata');
       }
@@ -111,7 +130,12 @@ function wrapUnary(handler: Handler<any, any>, secret: string, log: Logger, meth
       callback(toGrpcStatus(err) as grpc.ServiceError, null);
       return;
     }
-    const run = handler.scope === 'namespace' ? handler.fn(call.request, ctx as RequestContext) : handler.fn(call.request, ctx);
+    const run =
+      handler.scope === 'namespace'
+        ? handler.fn(call.request, ctx as RequestContext)
+        : handler.scope === 'either'
+          ? handler.fn(call.request, ctx as EitherContext)
+          : handler.fn(call.request, ctx);
     run.then(
       (res) => callback(null, res),
       (err: unknown) => {

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT, jwtVerify } from 'jose';
+import { AppError } from '../errors.js';
+import { isNamespace, type Namespace } from '../namespace.js';
+
+/** HAPI's web JWT lifetime (reference §1.5): 4 hours. */
+export const WEB_JWT_TTL_SEC = 4 * 60 * 60;
+
+/** The claims of a verified web JWT. HAPI's are `{uid, ns, iat, exp}`; teamhub adds `jti` for logout. */
+export interface WebJwtClaims {
+  uid: number;
+  ns: Namespace;
+  iat: number;
+  exp: number;
+  jti: string;
+}
+
+/** What the verifier asks about revocations; answers may be sync (a gateway cache) or async. */
+export interface JwtRevocations {
+  /** True when this jti was revoked (logout) and has not expired yet. */
+  isRevoked(jti: string): boolean | Promise<boolean>;
+  /** Tokens of `ns` whose `iat` (seconds) is below this value are revoked; undefined when none. */
+  revokedBefore(ns: string): number | undefined | Promise<number | undefined>;
+}
+
+export const NO_REVOCATIONS: JwtRevocations = { isRevoked: () => false, revokedBefore: () => undefined };
+
+/**
+ * Signs a web JWT exactly like HAPI: header `{"alg":"HS256"}`, claims `uid`, `ns`, `iat`,
+ * `exp` (iat + ttl), plus a random `jti` so one token can be revoked on logout.
+ */
+export async function signWebJwt(
+  secret: Uint8Array,
+  claims: { uid: number; ns: Namespace; ttlSec?: number },
+  nowMs: number = Date.now(),
+): Promise<{ token: string; jti: string; iat: number; exp: number }> {
+  const iat = Math.floor(nowMs / 1000);
+  const exp = iat + (claims.ttlSec ?? WEB_JWT_TTL_SEC);
+  const jti = randomBytes(16).toString('base64url');
+  const token = await new SignJWT({ uid: claims.uid, ns: claims.ns })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .setJti(jti)
+    .sign(secret);
+  return { token, jti, iat, exp };
+}
+
+/**
+ * Verifies a web JWT: HS256 only, signature, expiry, then the payload shape, the namespace and
+ * revocations. Throws AppError('unauthenticated', 'Invalid token') for a bad signature, expiry,
+ * algorithm, namespace or a revoked token, and 'Invalid token payload' when uid/ns/iat/jti are
+ * missing or of the wrong type (HAPI's texts, reference §2.9).
+ */
+export async function verifyWebJwt(token: string, secret: Uint8Array, revocations: JwtRevocations = NO_REVOCATIONS): Promise<WebJwtClaims> {
+  let payload: Record<string, unknown>;
+  try {
+    ({ payload } = await jwtVerify(token, secret, { algorithms: ['HS256'] }));
+  } catch (err) {
+    throw new AppError('unauthenticated', 'Invalid token', { cause: err });
+  }
+  const { uid, ns, iat, exp, jti } = payload;
+  if (typeof uid !== 'number' || !Number.isSafeInteger(uid) || typeof ns !== 'string') {
+    throw new AppError('unauthenticated', 'Invalid token payload');
+  }
+  if (typeof iat !== 'number' || typeof exp !== 'number' || typeof jti !== 'string' || jti === '') {
+    throw new AppError('unauthenticated', 'Invalid token payload');
+  }
+  if (!isNamespace(ns)) throw new AppError('unauthenticated', 'Invalid token');
+  if (await revocations.isRevoked(jti)) throw new AppError('unauthenticated', 'Invalid token');
+  const cutoff = await revocations.revokedBefore(ns);
+  if (cutoff !== undefined && iat < cutoff) throw new AppError('unauthenticated', 'Invalid token');
+  return { uid, ns, iat, exp, jti };
+}
