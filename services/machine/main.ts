@@ -16,7 +16,12 @@ async function openStore(cfg: MachineConfig): Promise<OpenedStore<MachineStore>>
   } else {
     store = SqliteMachineStore.open(cfg.store.file);
   }
-  await store.init();
+  try {
+    await store.init();
+  } catch (err) {
+    await store.close();
+    throw err;
+  }
   return { store, close: () => store.close() };
 }
 
