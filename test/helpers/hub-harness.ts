@@ -1,0 +1,143 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { randomBytes } from 'node:crypto';
+import { freePort } from './ports.js';
+import { startProcess, type Started } from './processes.js';
+import { startNats, type NatsServer } from './nats-server.js';
+import { startMongo, type MongoServer } from './mongo-server.js';
+
+export type ServiceName = 'auth' | 'session' | 'machine';
+
+export interface HubOptions {
+  /** How many gateway replicas (default 1). */
+  gateways?: 1 | 2;
+  /** Store kind (default sqlite in a temp dir). */
+  store?: 'sqlite' | 'mongo';
+  /** Extra environment for every process (e.g. TEAMHUB_NAMESPACE_MODE, shortened timeouts). */
+  env?: Record<string, string>;
+}
+
+export interface Hub {
+  /** Base URL of each gateway replica. */
+  urls: string[];
+  /** Base URL of the first gateway. */
+  url: string;
+  baseToken: string;
+  adminToken: string;
+  internalSecret: string;
+  natsUrl: string;
+  /** gRPC address (host:port) of each service. */
+  addrs: Record<ServiceName, string>;
+  stopService(name: ServiceName): Promise<void>;
+  startService(name: ServiceName): Promise<void>;
+  killGateway(i: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Output of a process, for diagnostics. */
+  output(name: ServiceName | `gateway${number}`): string;
+  stop(): Promise<void>;
+}
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const SERVICES: ServiceName[] = ['auth', 'session', 'machine'];
+
+/**
+ * Starts a whole hub from REAL processes on free loopback ports: NATS (and jongodb for
+ * `store:'mongo'`), the auth, session and machine services in parallel, then the gateways.
+ * Secrets are fixed strong values passed by env. The failed-login limit is raised to 1000
+ * unless `env.TEAMHUB_AUTH_FAIL_LIMIT` says otherwise.
+ */
+export async function startHub(opts: HubOptions = {}): Promise<Hub> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'teamhub-hub-'));
+  const baseToken = `base${randomBytes(18).toString('base64url')}`.replace(/[-_]/g, 'x');
+  const adminToken = `admin${randomBytes(18).toString('hex')}`;
+  const internalSecret = `internal${randomBytes(18).toString('hex')}`;
+  const nats: NatsServer = await startNats();
+  let mongo: MongoServer | null = null;
+  const procs = new Map<string, Started>();
+  const stopAll = async () => {
+    await Promise.all([...procs.values()].map((p) => p.stop().catch(() => undefined)));
+    procs.clear();
+    if (mongo) await mongo.stop().catch(() => undefined);
+    await nats.stop().catch(() => undefined);
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const storeEnv: Record<string, string> = { TEAMHUB_STORE: 'sqlite', TEAMHUB_DATA_DIR: dataDir };
+    if (opts.store === 'mongo') {
+      mongo = await startMongo();
+      Object.assign(storeEnv, { TEAMHUB_STORE: 'mongo', TEAMHUB_MONGO_URL: mongo.url, TEAMHUB_MONGO_DB: mongo.freshDbName() });
+    }
+    const addrs = {} as Record<ServiceName, string>;
+    for (const s of SERVICES) addrs[s] = `127.0.0.1:${await freePort()}`;
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TEAMHUB_LOG_LEVEL: 'warn',
+      TEAMHUB_AUTH_FAIL_LIMIT: '1000',
+      ...storeEnv,
+      ...opts.env,
+      TEAMHUB_NATS_URL: nats.url,
+      TEAMHUB_INTERNAL_SECRET: internalSecret,
+      CLI_API_TOKEN: baseToken,
+      TEAMHUB_ADMIN_TOKEN: adminToken,
+      TEAMHUB_SETTINGS_FILE: path.join(dataDir, 'settings.json'),
+      TEAMHUB_AUTH_LISTEN: addrs.auth,
+      TEAMHUB_SESSION_LISTEN: addrs.session,
+      TEAMHUB_MACHINE_LISTEN: addrs.machine,
+      TEAMHUB_AUTH_ADDR: addrs.auth,
+      TEAMHUB_SESSION_ADDR: addrs.session,
+      TEAMHUB_MACHINE_ADDR: addrs.machine,
+    };
+    const startService = async (name: ServiceName) => {
+      const p = await startProcess('node', ['--import', 'tsx', `services/${name}/main.ts`], {
+        cwd: ROOT,
+        env,
+        ready: new RegExp(`TEAMHUB_READY ${name} port=`),
+        name,
+        timeoutMs: 30_000,
+      });
+      procs.set(name, p);
+    };
+    await Promise.all(SERVICES.map(startService));
+    const urls: string[] = [];
+    const gatewayCount = opts.gateways ?? 1;
+    const gateways = await Promise.all(
+      Array.from({ length: gatewayCount }, async (_, i) => {
+        const port = await freePort();
+        const p = await startProcess('node', ['--import', 'tsx', 'gateway/main.ts'], {
+          cwd: ROOT,
+          env: { ...env, HAPI_LISTEN_HOST: '127.0.0.1', HAPI_LISTEN_PORT: String(port), HAPI_PUBLIC_URL: `http://127.0.0.1:${port}` },
+          ready: /TEAMHUB_READY gateway port=/,
+          name: `gateway${i}`,
+          timeoutMs: 30_000,
+        });
+        procs.set(`gateway${i}`, p);
+        return `http://127.0.0.1:${port}`;
+      }),
+    );
+    urls.push(...gateways);
+    return {
+      urls,
+      url: urls[0]!,
+      baseToken,
+      adminToken,
+      internalSecret,
+      natsUrl: nats.url,
+      addrs,
+      stopService: async (name) => {
+        await procs.get(name)?.stop();
+        procs.delete(name);
+      },
+      startService,
+      killGateway: async (i, signal = 'SIGKILL') => {
+        await procs.get(`gateway${i}`)?.stop(signal);
+        procs.delete(`gateway${i}`);
+      },
+      output: (name) => procs.get(name)?.output() ?? '',
+      stop: stopAll,
+    };
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}
