@@ -169,7 +169,7 @@ export class SessionDomain {
     const updated = await this.store.patchSession(ns, id, patch, true);
     const session = updated ?? (await this.require(ns, id));
     if (updated) await this.events.sessionUpdated(updated);
-    await this.events.sessionEnded(ns, id, reason || 'completed');
+    await this.events.sessionEnded(ns, id, reason || undefined);
     return session;
   }
 

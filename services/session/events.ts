@@ -69,12 +69,13 @@ export class SessionEvents {
     });
   }
 
-  sessionEnded(ns: Namespace, sessionId: string, reason: string): Promise<void> {
+  /** HAPI's `session-end` reason is optional; an absent one is left out of the event. */
+  sessionEnded(ns: Namespace, sessionId: string, reason: string | undefined): Promise<void> {
     return this.emit(ns, {
       entity: 'session',
       entityId: sessionId,
       type: 'session-ended',
-      syncEvent: { type: 'session-ended', sessionId, reason },
+      syncEvent: reason ? { type: 'session-ended', sessionId, reason } : { type: 'session-ended', sessionId },
       sessionId,
     });
   }

@@ -169,6 +169,9 @@ describe('session domain', () => {
       expect(s.active).to.equal(false);
       expect(sink.types()).to.deep.equal(['session-updated', 'session-ended']);
       expect(sink.events[1]!.input.syncEvent).to.deep.equal({ type: 'session-ended', sessionId: a.id, reason: 'terminated' });
+      sink.clear();
+      await domain.end(alice, a.id, '');
+      expect(sink.events.map((e) => e.input.syncEvent)).to.deep.equal([{ type: 'session-ended', sessionId: a.id }]);
     });
 
     it('when deleting an active session, then failed_precondition; inactive deletes it and its messages', async () => {
