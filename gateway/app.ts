@@ -11,6 +11,7 @@ import { registerCliSessionRoutes } from './routes/cli-sessions.js';
 import { registerApiAuthRoutes, type LocalRevoker } from './routes/api-auth.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerMachineRoutes } from './routes/api-machines.js';
 
 export const PROTOCOL_VERSION_HEADER = 'X-Hapi-Protocol-Version';
 
@@ -54,5 +55,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   registerAuditRoutes(app, deps);
   registerAdminRoutes(app, deps);
   const live = await registerLive(app, deps);
+  registerMachineRoutes(app, deps, live);
   return { app, live };
 }
