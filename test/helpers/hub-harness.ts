@@ -1,3 +1,4 @@
+import nodeHttp from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -140,4 +141,69 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
     await stopAll();
     throw err;
   }
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** Parsed JSON body (undefined when not JSON). */
+  json: any;
+}
+
+/**
+ * One HTTP request like a client would send it. `token` becomes `Authorization: Bearer <token>`
+ * with its UTF-8 bytes sent raw (as curl does); `authorization` sets the header verbatim.
+ */
+export async function http(
+  base: string,
+  method: string,
+  urlPath: string,
+  opts: { token?: string; authorization?: string; body?: unknown; rawBody?: string | Buffer; headers?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<HttpResult> {
+  const headers: Record<string, string> = { ...opts.headers };
+  const auth = opts.authorization ?? (opts.token !== undefined ? `Bearer ${opts.token}` : undefined);
+  if (auth !== undefined) headers.authorization = Buffer.from(auth, 'utf8').toString('latin1');
+  let body: string | Buffer | undefined = opts.rawBody;
+  if (opts.body !== undefined) body = JSON.stringify(opts.body);
+  if (body !== undefined && !headers['content-type']) headers['content-type'] = 'application/json';
+  const res = await fetch(`${base}${urlPath}`, { method, headers, body, signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000) });
+  const text = await res.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, headers: res.headers, text, json };
+}
+
+/** Decodes a JWT's header and payload (no verification). */
+export function decodeJwt(token: string): { header: Record<string, unknown>; payload: Record<string, unknown> } {
+  const [h, p] = token.split('.');
+  const dec = (s: string | undefined) => JSON.parse(Buffer.from(s ?? '', 'base64url').toString('utf8')) as Record<string, unknown>;
+  return { header: dec(h), payload: dec(p) };
+}
+
+/** Machine metadata HAPI accepts. */
+export const MACHINE_METADATA = { host: 'peerhost', platform: 'linux', happyCliVersion: '0.30.7' };
+/** Session metadata HAPI accepts. */
+export const SESSION_METADATA = { path: '/tmp/proj', host: 'peerhost' };
+
+/**
+ * Sends a body with node:http and resolves with the first response, even when the server
+ * answers (e.g. 413) and closes before the body is fully written.
+ */
+export function httpRaw(base: string, method: string, urlPath: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = nodeHttp.request(`${base}${urlPath}`, { method, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', (err) => setTimeout(() => reject(err), 200));
+    req.end(body);
+  });
 }
