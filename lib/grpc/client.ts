@@ -55,7 +55,11 @@ export class RpcClient<D extends Record<string, MethodDef>> {
         return await this.once(method, request, scope, options);
       } catch (err) {
         const appErr = fromGrpcError(err);
-        const retriable = (err as grpc.ServiceError)?.code === grpc.status.UNAVAILABLE;
+        // Only a transport-level UNAVAILABLE is retried; one a handler threw on purpose (it carries
+        // the teamhub-error-code trailer, e.g. "Telegram authentication is disabled") keeps its text.
+        const se = err as Partial<grpc.ServiceError>;
+        const fromHandler = (se?.metadata?.get('teamhub-error-code').length ?? 0) > 0;
+        const retriable = se?.code === grpc.status.UNAVAILABLE && !fromHandler;
         if (!retriable || Date.now() - started + delay > this.budgetMs) {
           throw retriable ? new AppError('unavailable', 'service unavailable', { cause: err }) : appErr;
         }
