@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { freePort } from './ports.js';
 import { startProcess, type Started } from './processes.js';
+export { waitFor } from './ports.js';
 import { startNats, type NatsServer } from './nats-server.js';
 import { startMongo, type MongoServer } from './mongo-server.js';
 
