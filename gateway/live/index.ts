@@ -1,6 +1,20 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../deps.js';
 import type { Namespace } from '../../lib/namespace.js';
+import { EventPublisher } from '../../lib/events/publisher.js';
+import { eventsJetStream } from '../../lib/events/stream.js';
+import { registerApiMessageRoutes } from '../routes/api-messages.js';
+import { registerApiPermissionRoutes } from '../routes/api-permissions.js';
+import { registerApiSessionRoutes } from '../routes/api-sessions.js';
+import { registerEventRoutes } from '../routes/events.js';
+import { Liveness } from './liveness.js';
+import { liveEffects, markDeadInactive } from './liveness-effects.js';
+import { ReplicaLeases } from './replica-leases.js';
+import { RpcRouter } from './rpc-router.js';
+import { startSocketServer } from './socket-server.js';
+import { EventFeed } from './sse/event-feed.js';
+import { EventIdCodec } from './sse/event-id.js';
+import { SseHub } from './sse/sse-hub.js';
 
 /**
  * The live half of the gateway: the Socket.IO `/cli` server, routed RPC to sockets on any
@@ -18,13 +32,46 @@ export interface LiveHandle {
   close(): Promise<void>;
 }
 
-/** Registers the live routes and attaches Socket.IO to `app.server`. (Stub until the live module lands.) */
-export async function registerLive(_app: FastifyInstance, _deps: GatewayDeps): Promise<LiveHandle> {
+/** Registers the live routes and attaches Socket.IO to `app.server`. Call before `app.listen`. */
+export async function registerLive(app: FastifyInstance, deps: GatewayDeps): Promise<LiveHandle> {
+  const { cfg, log } = deps;
+  const publisher = new EventPublisher(eventsJetStream(deps.nc));
+  let leases: ReplicaLeases | undefined;
+  const liveness = new Liveness({
+    sessionTimeoutMs: cfg.sessionTimeoutMs,
+    machineTimeoutMs: cfg.machineTimeoutMs,
+    effects: liveEffects(deps.clients, () => leases!, publisher),
+    log,
+  });
+  leases = await ReplicaLeases.start(deps.nc, deps.replicaId, cfg.replicaLeaseMs, markDeadInactive(deps.clients), log);
+  const feed = await EventFeed.start(deps.nc, log);
+  const sse = new SseHub(feed, new EventIdCodec(cfg.internalSecret), cfg.sseHeartbeatMs, log);
+  const rpc = new RpcRouter(deps.nc, log, cfg.rpcTimeoutMs);
+  const rpcCall = (ns: Namespace, scopeId: string, method: string, params: unknown, timeoutMs?: number) => rpc.call(ns, scopeId, method, params, timeoutMs);
+
+  registerEventRoutes(app, deps, sse);
+  registerApiSessionRoutes(app, deps, rpcCall);
+  registerApiMessageRoutes(app, deps);
+  registerApiPermissionRoutes(app, deps, rpcCall);
+  const { io } = startSocketServer(app, deps, liveness, rpc);
+
+  const sweep = setInterval(() => liveness.sweep(), cfg.sweepIntervalMs);
+  sweep.unref();
+
   return {
-    rpcCall: async () => {
-      throw new Error('live module not built yet');
+    rpcCall,
+    async isMachineOnline(ns, machineId) {
+      if (liveness.isActiveHere('machine', ns, machineId)) return true;
+      return leases!.isLive('machine', ns, machineId);
     },
-    isMachineOnline: async () => false,
-    close: async () => {},
+    async close() {
+      clearInterval(sweep);
+      // Not io.close(): that would close app.server, which the app owns.
+      io.of('/cli').disconnectSockets(true);
+      io.engine.close();
+      await feed.close();
+      await liveness.settled();
+      await leases!.close();
+    },
   };
 }

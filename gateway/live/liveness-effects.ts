@@ -1,0 +1,51 @@
+import type { EventSink } from '../../lib/events/publisher.js';
+import { toJsonText } from '../../lib/json.js';
+import type { Namespace } from '../../lib/namespace.js';
+import type { ServiceClients } from '../deps.js';
+import type { LivenessEffects } from './liveness.js';
+import type { LiveRecord, ReplicaLeases } from './replica-leases.js';
+import type { LivenessKind } from './socket-context.js';
+
+/** Store writes for liveness transitions (the services publish the resulting events). */
+export async function setActive(clients: ServiceClients, kind: LivenessKind, ns: Namespace, id: string, active: boolean, at: number, extra?: Record<string, unknown>): Promise<void> {
+  const scope = { namespace: ns };
+  if (kind === 'session') {
+    await clients.session.call('setSessionActive', { namespace: ns, id, active, at }, scope);
+  } else {
+    await clients.machine.call('setMachineActive', { namespace: ns, id, active, at, healthJson: active ? toJsonText(extra?.health) : undefined }, scope);
+  }
+}
+
+/** A dead replica's entity, marked inactive by the sweeper. */
+export function markDeadInactive(clients: ServiceClients, clock: () => number = Date.now): (rec: LiveRecord) => Promise<void> {
+  return (rec) => setActive(clients, rec.kind, rec.namespace, rec.id, false, clock());
+}
+
+/** The real effects: service calls, KV ownership, and a published `thinking` patch. */
+export function liveEffects(clients: ServiceClients, leases: () => ReplicaLeases, events: EventSink): LivenessEffects {
+  return {
+    async activate(kind, ns, id, at, extra) {
+      await setActive(clients, kind, ns, id, true, at, extra);
+      await leases().claim(kind, ns, id);
+    },
+    async expire(kind, ns, id, at) {
+      // A socket that moved to another live replica keeps the entity active there.
+      if (await leases().ownedElsewhere(kind, ns, id)) return;
+      await setActive(clients, kind, ns, id, false, at);
+      await leases().release(kind, ns, id);
+    },
+    async end(kind, ns, id, at) {
+      await setActive(clients, kind, ns, id, false, at);
+      await leases().release(kind, ns, id);
+    },
+    async thinking(ns, id, thinking, at) {
+      await events.publish(ns, {
+        entity: 'session',
+        entityId: id,
+        type: 'session-updated',
+        syncEvent: { type: 'session-updated', sessionId: id, data: { thinking, thinkingAt: at } },
+        sessionId: id,
+      });
+    },
+  };
+}
