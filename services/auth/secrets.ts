@@ -92,6 +92,10 @@ export async function resolveSecrets(store: AuthStore, opts: SecretsOptions, log
     internalSecret: opts.internalSecretOverride ?? stored.internalSecret,
     ownerId: stored.ownerId,
   };
+  if (secrets.adminToken === secrets.baseToken) {
+    log.warn('TEAMHUB_ADMIN_TOKEN equals the base token; admin calls will be refused until they differ');
+    io.stderr('[WARN] TEAMHUB_ADMIN_TOKEN equals the base token; admin calls will be refused until they differ.');
+  }
   if (opts.internalSecretFile) {
     writeFileAtomic(opts.internalSecretFile, `${secrets.internalSecret}\n`, 0o600);
     log.info({ file: opts.internalSecretFile }, 'internal secret written');
