@@ -1,0 +1,99 @@
+import { expect } from 'chai';
+import { startHub, http, waitFor, decodeJwt, MACHINE_METADATA, type Hub } from '../helpers/hub-harness.js';
+
+describe('e2e admin: registered mode namespaces (create, rotate, revoke) across two replicas', function () {
+  this.timeout(60_000);
+  let hub: Hub;
+
+  before(async () => {
+    hub = await startHub({ gateways: 2, env: { TEAMHUB_NAMESPACE_MODE: 'registered' } });
+  });
+  after(async () => hub?.stop());
+
+  const admin = (method: string, path: string, body?: unknown) => http(hub.url, method, path, { token: hub.adminToken, body });
+  const cliStatus = async (url: string, token: string) => (await http(url, 'GET', '/cli/machines/none', { token })).status;
+  const jwtStatus = async (url: string, jwt: string) => (await http(url, 'GET', '/api/audit', { token: jwt })).status;
+  /** Logs in; a JWT signed in the same second as a rotation is retried until it verifies. */
+  const login = async (token: string): Promise<string> =>
+    waitFor(
+      async () => {
+        const r = await http(hub.url, 'POST', '/api/auth', { body: { accessToken: token } });
+        return r.status === 200 && (await jwtStatus(hub.url, r.json.token)) === 200 ? (r.json.token as string) : null;
+      },
+      { timeoutMs: 3000, what: 'a usable JWT' },
+    );
+
+  let aliceToken = '';
+  it('when the admin creates namespace alice, then its token is shown once and works on /cli and /api/auth', async () => {
+    const r = await admin('POST', '/admin/v1/namespaces', { name: 'alice', label: 'Alice' });
+    expect(r.status).to.equal(200);
+    expect(r.json.namespace).to.include({ name: 'alice', label: 'Alice', revoked: false });
+    expect(r.json.token).to.be.a('string').with.length.greaterThan(20);
+    aliceToken = r.json.token;
+    const m = await http(hub.url, 'POST', '/cli/machines', { token: aliceToken, body: { id: 'reg-m1', metadata: MACHINE_METADATA } });
+    expect(m.status).to.equal(200);
+    expect(m.json.machine.namespace).to.equal('alice');
+    const jwt = await login(aliceToken);
+    expect(decodeJwt(jwt).payload.ns).to.equal('alice');
+    const list = await admin('GET', '/admin/v1/namespaces');
+    expect(list.json.namespaces.map((n: { name: string }) => n.name)).to.include('alice');
+    expect(JSON.stringify(list.json)).to.not.include(aliceToken);
+  });
+
+  it('when base:alice or the bare base token is used, then it is refused', async () => {
+    expect(await cliStatus(hub.url, `${hub.baseToken}:alice`)).to.equal(401);
+    expect(await cliStatus(hub.url, hub.baseToken)).to.equal(401);
+    const r = await http(hub.url, 'POST', '/api/auth', { body: { accessToken: `${hub.baseToken}:alice` } });
+    expect(r.status).to.equal(401);
+    expect(r.json).to.deep.equal({ error: 'Invalid access token' });
+  });
+
+  it('when a duplicate or invalid namespace is created, then 4xx', async () => {
+    expect((await admin('POST', '/admin/v1/namespaces', { name: 'alice', label: 'again' })).status).to.equal(409);
+    expect((await admin('POST', '/admin/v1/namespaces', { name: 'x'.repeat(300) })).status).to.equal(400);
+    expect((await admin('POST', '/admin/v1/namespaces', {})).status).to.equal(400);
+    expect((await admin('POST', '/admin/v1/namespaces/nobody/rotate')).status).to.equal(404);
+  });
+
+  it('when alice token is rotated, then the old token and its JWTs are refused on both replicas within 1 s', async () => {
+    const oldJwt = await login(aliceToken);
+    for (const url of hub.urls) {
+      expect(await cliStatus(url, aliceToken)).to.equal(404); // warms each replica's token cache
+      expect(await jwtStatus(url, oldJwt)).to.equal(200);
+    }
+    const r = await admin('POST', '/admin/v1/namespaces/alice/rotate');
+    expect(r.status).to.equal(200);
+    const fresh = r.json.token as string;
+    expect(fresh).to.not.equal(aliceToken);
+    for (const url of hub.urls) {
+      await waitFor(async () => (await cliStatus(url, aliceToken)) === 401 && (await jwtStatus(url, oldJwt)) === 401, {
+        timeoutMs: 1000,
+        what: `old credentials refused on ${url}`,
+      });
+      expect(await cliStatus(url, fresh)).to.equal(404);
+    }
+    expect(decodeJwt(await login(fresh)).payload.ns).to.equal('alice');
+    aliceToken = fresh;
+  });
+
+  it('when alice is revoked, then her token and JWTs are refused on both replicas within 1 s; bob is unaffected', async () => {
+    const bob = (await admin('POST', '/admin/v1/namespaces', { name: 'bob', label: 'Bob' })).json.token as string;
+    const aliceJwt = await login(aliceToken);
+    const bobJwt = await login(bob);
+    for (const url of hub.urls) expect(await cliStatus(url, aliceToken)).to.equal(404);
+    const r = await admin('POST', '/admin/v1/namespaces/alice/revoke');
+    expect(r.status).to.equal(200);
+    expect(r.json.namespace).to.include({ name: 'alice', revoked: true });
+    for (const url of hub.urls) {
+      await waitFor(async () => (await cliStatus(url, aliceToken)) === 401 && (await jwtStatus(url, aliceJwt)) === 401, {
+        timeoutMs: 1000,
+        what: `revoked alice refused on ${url}`,
+      });
+      expect(await cliStatus(url, bob)).to.equal(404);
+      expect(await jwtStatus(url, bobJwt)).to.equal(200);
+    }
+    const audit = await admin('GET', '/admin/v1/audit?namespace=alice&limit=500');
+    const details = audit.json.entries.map((e: { detail: string }) => e.detail);
+    expect(details).to.include('revoke-namespace');
+  });
+});
