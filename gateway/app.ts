@@ -24,10 +24,10 @@ function corsOrigin(origins: string[]): boolean | string[] {
 }
 
 /**
- * Builds the gateway's HTTP app (not listening): one error handler, strict JSON bodies, CORS,
- * the REST routes, then the live module (Socket.IO, SSE, web session routes).
+ * The gateway's HTTP app without the live module (not listening): one error handler, strict
+ * JSON bodies, CORS, the protocol header on /cli, and the REST routes.
  */
-export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; live: LiveHandle }> {
+export async function buildHttpApp(deps: GatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: deps.cfg.maxBodyBytes,
@@ -54,6 +54,12 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   registerApiAuthRoutes(app, deps, isLocalRevoker(deps.auth) ? deps.auth : undefined);
   registerAuditRoutes(app, deps);
   registerAdminRoutes(app, deps);
+  return app;
+}
+
+/** The whole gateway: the HTTP app, then the live module (Socket.IO, SSE, web routes). */
+export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; live: LiveHandle }> {
+  const app = await buildHttpApp(deps);
   const live = await registerLive(app, deps);
   registerMachineRoutes(app, deps, live);
   return { app, live };
