@@ -25,7 +25,7 @@ test:
 
 bench:
 	@bash scripts/setup.sh
-	@node --import tsx bench/run.ts
+	@if [ -f bench/run.ts ]; then node --import tsx bench/run.ts; else echo "no benchmarks yet (bench/run.ts)"; fi
 
 proto:
 	@npx buf generate && npx buf lint
