@@ -11,6 +11,7 @@ import { registerCliSessionRoutes } from './routes/cli-sessions.js';
 import { registerApiAuthRoutes, type LocalRevoker } from './routes/api-auth.js';
 import { registerAdminRoutes } from './routes/admin.js';
 import { registerAuditRoutes } from './routes/audit.js';
+import { registerWebPage } from './routes/web-page.js';
 import { registerMachineRoutes } from './routes/api-machines.js';
 
 export const PROTOCOL_VERSION_HEADER = 'X-Hapi-Protocol-Version';
@@ -36,7 +37,6 @@ export async function buildHttpApp(deps: GatewayDeps): Promise<FastifyInstance> 
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
-    disableRequestLogging: false,
     forceCloseConnections: true,
   }) as unknown as FastifyInstance; // pino's Logger type is wider than FastifyBaseLogger
   installErrorHandler(app);
@@ -62,5 +62,6 @@ export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyIns
   const app = await buildHttpApp(deps);
   const live = await registerLive(app, deps);
   registerMachineRoutes(app, deps, live);
+  registerWebPage(app, deps.cfg.webDir);
   return { app, live };
 }
