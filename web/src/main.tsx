@@ -1,0 +1,10 @@
+import { render } from 'preact';
+import { App } from './app.js';
+import { AuthController } from './lib/auth.js';
+import { telegramReady } from './lib/telegram.js';
+import './styles.css';
+
+const auth = new AuthController();
+render(<App auth={auth} />, document.getElementById('app')!);
+telegramReady();
+void auth.start();
