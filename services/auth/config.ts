@@ -2,6 +2,7 @@ import path from 'node:path';
 import { EnvReader, type Env } from '../../lib/config.js';
 import { readStoreConfig, type StoreConfig } from '../../lib/store/config.js';
 import type { ServiceConfigBase } from '../../lib/service-main.js';
+import { readTelegramConfig, type TelegramConfig } from './telegram/config.js';
 
 export type NamespaceMode = 'open' | 'registered';
 
@@ -17,6 +18,8 @@ export interface AuthConfig extends ServiceConfigBase {
   failLimit: number;
   failWindowMs: number;
   telegramBotToken: string | undefined;
+  /** The Telegram bot (poller, notifications, buttons); see telegram/config.ts. */
+  telegram: TelegramConfig;
   /** Raw CLI_API_TOKEN from the environment (normalized later; see hub-token.ts). */
   envBaseToken: string | undefined;
   settingsFile: string;
@@ -50,6 +53,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
     failLimit: r.int('TEAMHUB_AUTH_FAIL_LIMIT', 10, { min: 1 }),
     failWindowMs: r.int('TEAMHUB_AUTH_FAIL_WINDOW_MS', 60_000, { min: 1 }),
     telegramBotToken: r.str('TELEGRAM_BOT_TOKEN')?.trim() || undefined,
+    telegram: readTelegramConfig(r),
     envBaseToken: r.str('CLI_API_TOKEN'),
     settingsFile: path.resolve(r.str('TEAMHUB_SETTINGS_FILE', path.join(dataDir, 'settings.json'))),
     adminTokenOverride,

@@ -9,6 +9,7 @@ import { resolveSecrets } from './secrets.js';
 import { HubTokenError } from './hub-token.js';
 import { NatsRevocationSink } from './events.js';
 import { buildAuthServices } from './server.js';
+import { startTelegramBot } from './telegram/index.js';
 
 /** Opens the configured store (SQLite file or MongoDB). */
 export async function openAuthStore(cfg: Pick<AuthConfig, 'store'>, log: Logger): Promise<OpenedStore<AuthStore>> {
@@ -30,7 +31,7 @@ await runServiceMain<AuthConfig, AuthStore>({
   reflectionProtos: ['teamhub/auth/v1/auth.proto'],
   loadConfig: loadAuthConfig,
   openStore: openAuthStore,
-  compose: async ({ cfg, log, nc, store }) => {
+  compose: async ({ cfg, log, nc, store, shutdown }) => {
     const io = { stderr: (l: string) => process.stderr.write(`${l}\n`), stdout: (l: string) => process.stdout.write(`${l}\n`) };
     let secrets;
     try {
@@ -41,6 +42,8 @@ await runServiceMain<AuthConfig, AuthStore>({
     }
     // The gRPC server is built after compose and reads cfg.internalSecret then.
     cfg.setInternalSecret(secrets.internalSecret);
+    const bot = await startTelegramBot({ botToken: cfg.telegramBotToken, cfg: cfg.telegram, internalSecret: secrets.internalSecret, nc, store, log });
+    shutdown.add('telegram', () => bot.stop());
     return buildAuthServices({ cfg, store, secrets, revocations: new NatsRevocationSink(nc, log), log });
   },
 });
