@@ -25,8 +25,9 @@ export function markDeadInactive(clients: ServiceClients, clock: () => number = 
 export function liveEffects(clients: ServiceClients, leases: () => ReplicaLeases, events: EventSink): LivenessEffects {
   return {
     async activate(kind, ns, id, at, extra) {
-      await setActive(clients, kind, ns, id, true, at, extra);
+      // Claim first: if this replica dies right after the store says active, the sweeper knows.
       await leases().claim(kind, ns, id);
+      await setActive(clients, kind, ns, id, true, at, extra);
     },
     async expire(kind, ns, id, at) {
       // A socket that moved to another live replica keeps the entity active there.
