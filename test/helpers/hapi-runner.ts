@@ -134,7 +134,8 @@ function runHapi(args: string[], env: NodeJS.ProcessEnv, timeoutMs = 30_000): Pr
   });
 }
 
-function alive(pid: number | undefined): boolean {
+/** Is this pid a running process? */
+export function processAlive(pid: number | undefined): boolean {
   if (!pid) return false;
   try {
     process.kill(pid, 0);
@@ -183,9 +184,9 @@ export async function startRealRunner(url: string, token: string, at = runnerHom
     },
     stop: async () => {
       const p = pid();
-      if (alive(p)) await runHapi(['runner', 'stop'], env, 15_000);
-      if (alive(p)) process.kill(p!, 'SIGKILL');
-      await waitFor(() => !alive(p), { timeoutMs: 5000, what: 'runner exit' }).catch(() => undefined);
+      if (processAlive(p)) await runHapi(['runner', 'stop'], env, 15_000);
+      if (processAlive(p)) process.kill(p!, 'SIGKILL');
+      await waitFor(() => !processAlive(p), { timeoutMs: 5000, what: 'runner exit' }).catch(() => undefined);
     },
   };
   return runner;
