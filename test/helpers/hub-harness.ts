@@ -17,6 +17,8 @@ export interface HubOptions {
   gateways?: 1 | 2;
   /** Store kind (default sqlite in a temp dir). */
   store?: 'sqlite' | 'mongo';
+  /** How many auth service replicas (default 1); the extra one is `auth1` (same store and NATS). */
+  authReplicas?: 1 | 2;
   /** Extra environment for every process (e.g. TEAMHUB_NAMESPACE_MODE, shortened timeouts). */
   env?: Record<string, string>;
 }
@@ -36,7 +38,7 @@ export interface Hub {
   startService(name: ServiceName): Promise<void>;
   killGateway(i: number, signal?: NodeJS.Signals): Promise<void>;
   /** Output of a process, for diagnostics. */
-  output(name: ServiceName | `gateway${number}`): string;
+  output(name: ServiceName | 'auth1' | `gateway${number}`): string;
   stop(): Promise<void>;
 }
 
@@ -101,6 +103,16 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
       procs.set(name, p);
     };
     await Promise.all(SERVICES.map(startService));
+    if ((opts.authReplicas ?? 1) > 1) {
+      const auth1 = await startProcess('node', ['--import', 'tsx', 'services/auth/main.ts'], {
+        cwd: ROOT,
+        env: { ...env, TEAMHUB_AUTH_LISTEN: `127.0.0.1:${await freePort()}` },
+        ready: /TEAMHUB_READY auth port=/,
+        name: 'auth1',
+        timeoutMs: 30_000,
+      });
+      procs.set('auth1', auth1);
+    }
     const urls: string[] = [];
     const gatewayCount = opts.gateways ?? 1;
     const gateways = await Promise.all(
