@@ -2,11 +2,16 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { startHub, http, waitFor, SESSION_METADATA, type Hub } from '../helpers/hub-harness.js';
 import { connectCli, type CliSocket } from '../helpers/cli-socket.js';
+import { openSse } from '../helpers/sse-client.js';
+import { connect } from '@nats-io/transport-node';
+import { entityWildcard } from '../../lib/nats/subjects.js';
+import type { Namespace } from '../../lib/namespace.js';
 
 const LIVE_ENV = {
   TEAMHUB_SESSION_TIMEOUT_MS: '1500',
   TEAMHUB_SWEEP_INTERVAL_MS: '200',
   TEAMHUB_REPLICA_LEASE_MS: '1500',
+  TEAMHUB_SSE_HEARTBEAT_MS: '300',
 };
 
 async function createSession(hub: Hub, token: string, tag = randomUUID()): Promise<any> {
@@ -103,15 +108,38 @@ describe('e2e live: a session-scoped CLI socket', function () {
       const cur = await get();
       return cur.active ? cur : null;
     });
+    const nc = await connect({ servers: hub.natsUrl });
+    const seen: string[] = [];
+    const ns = 'alice' as Namespace;
+    for (const entity of ['session', 'message'] as const) nc.subscribe(entityWildcard(ns, entity, session.id), { callback: (_e, m) => seen.push(m.subject) });
+    await nc.flush();
     for (let i = 0; i < 20; i++) {
       s.socket.emit('session-alive', { sid: session.id, time: Date.now(), thinking: false });
       await new Promise((r) => setTimeout(r, 20));
     }
     await s.ack('ping');
+    await nc.flush();
+    await nc.close();
+    expect(seen).to.deep.equal([]);
     const after = await get();
     expect(after.updatedAt).to.equal(active.updatedAt);
     expect(after.activeAt).to.equal(active.activeAt);
     expect(after.seq).to.equal(active.seq);
+  });
+
+  it('when an SSE stream is idle, then heartbeats arrive without an id', async () => {
+    const stream = await openSse(hub.url, `/api/events?token=${aliceJwt}&all=true`);
+    try {
+      expect(stream.status).to.equal(200);
+      const hb = await stream.waitFrame((f) => f.data?.type === 'heartbeat');
+      expect(hb.id).to.equal(undefined);
+      expect(hb.data.namespace).to.equal('alice');
+      expect(hb.data.data.timestamp).to.be.a('number');
+      expect(stream.frames[0]!.data.type).to.equal('connection-changed');
+      expect(stream.frames[0]!.id).to.equal(undefined);
+    } finally {
+      stream.close();
+    }
   });
 
   it('when it sends session-end, then the session is inactive at once', async () => {
