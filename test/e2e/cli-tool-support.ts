@@ -78,3 +78,35 @@ rl.on('line', (line) => {
   console.log('echo: ' + line);
 });
 `;
+
+/** A loopback TCP proxy to `targetPort` whose connections can be cut and later allowed again. */
+export async function startCuttableProxy(targetPort: string) {
+  const net = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((client) => {
+    const upstream = net.connect(Number(targetPort), '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('close', () => sockets.delete(s));
+      s.on('error', () => undefined);
+    }
+    client.pipe(upstream).pipe(client);
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as import('node:net').AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    /** Stops accepting and destroys every open connection. */
+    cut() {
+      server.close();
+      for (const s of sockets) s.destroy();
+    },
+    resume: () => new Promise<void>((r) => server.listen(port, '127.0.0.1', r)),
+    close: async () => {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
