@@ -145,6 +145,26 @@ describe('telegram bot: two auth replicas, one NATS, one Mongo store, a stub Bot
     expect(answers('cb-stale')[0]!.body.text).to.equal('Request is no longer pending');
   });
 
+  it('when alice\'s agent reports ready, then alice alone gets one "Agent ready" with an Open Session button', async () => {
+    const content = { role: 'agent', content: { type: 'event', data: { type: 'ready' } } };
+    await hub.sessions.call('appendMessage', { namespace: 'alice', sessionId: aliceSid, contentJson: JSON.stringify(content), invoked: true }, { namespace: 'alice' as Namespace });
+    const ready = await waitFor(() => sentTo(ALICE_TG, 'Agent ready')[0], { timeoutMs: 10_000, what: 'ready notification' });
+    expect(ready.body.text).to.include('alice-task');
+    expect(ready.body.reply_markup.inline_keyboard[0][0].web_app.url).to.equal(`${PUBLIC_URL}/?startapp=session_${aliceSid}`);
+    await settle();
+    expect(sentTo(ALICE_TG, 'Agent ready')).to.have.length(1);
+    expect(sentTo(BOB_TG, 'Agent ready')).to.have.length(0);
+  });
+
+  it('when alice\'s session ends, then alice alone is told the task finished', async () => {
+    await hub.sessions.call('endSession', { namespace: 'alice', id: aliceSid, at: Date.now(), reason: 'completed' }, { namespace: 'alice' as Namespace });
+    const done = await waitFor(() => sentTo(ALICE_TG, 'Task finished')[0], { timeoutMs: 10_000, what: 'task finished notification' });
+    expect(done.body.text).to.include('alice-task');
+    await settle();
+    expect(sentTo(ALICE_TG, 'Task finished')).to.have.length(1);
+    expect(sentTo(BOB_TG, 'Task finished')).to.have.length(0);
+  });
+
   it('when the polling replica is killed, then the other takes over after the lease expires, never two at once', async () => {
     const pid = await hub.pollerPid();
     const idx = hub.authProcs.findIndex((p) => p?.proc.pid === pid);
