@@ -111,7 +111,7 @@ describe('e2e live: a session-scoped CLI socket', function () {
     const nc = await connect({ servers: hub.natsUrl });
     const seen: string[] = [];
     const ns = 'alice' as Namespace;
-    for (const entity of ['session', 'message'] as const) nc.subscribe(entityWildcard(ns, entity, session.id), { callback: (_e, m) => seen.push(m.subject) });
+    for (const entity of ['session', 'message'] as const) nc.subscribe(entityWildcard(ns, entity, session.id), { callback: (_e, m) => void seen.push(m.subject) });
     await nc.flush();
     for (let i = 0; i < 20; i++) {
       s.socket.emit('session-alive', { sid: session.id, time: Date.now(), thinking: false });

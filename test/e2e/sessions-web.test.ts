@@ -1,9 +1,25 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { startHub, http, httpRaw, waitFor, SESSION_METADATA, type Hub } from '../helpers/hub-harness.js';
+import nodeHttp from 'node:http';
+import { startHub, http, waitFor, SESSION_METADATA, type Hub } from '../helpers/hub-harness.js';
 import { connectCli } from '../helpers/cli-socket.js';
 
 const MAX_BODY = 2 * 1024 * 1024;
+
+/** Posts raw bytes; resolves with the first response even if the server answers before reading it all. */
+function postRaw(base: string, urlPath: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
+  return new Promise((resolve, reject) => {
+    const req = nodeHttp.request(`${base}${urlPath}`, { method: 'POST', headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      res.on('error', reject);
+    });
+    req.on('error', () => undefined); // EPIPE after an early 413 is expected
+    req.end(body);
+  });
+}
 
 describe('e2e web sessions and messages', function () {
   this.timeout(60_000);
@@ -94,7 +110,7 @@ describe('e2e web sessions and messages', function () {
     const ok = await http(hub.url, 'POST', `/api/sessions/${s.id}/messages`, { token: aliceJwt, body: { text: big } });
     expect(ok.status, ok.text.slice(0, 200)).to.equal(200);
     const tooBig = Buffer.from(JSON.stringify({ text: 'y'.repeat(MAX_BODY + 10) }));
-    const res = await httpRaw(hub.url, 'POST', `/api/sessions/${s.id}/messages`, { authorization: `Bearer ${aliceJwt}`, 'content-type': 'application/json' }, tooBig);
+    const res = await postRaw(hub.url, `/api/sessions/${s.id}/messages`, { authorization: `Bearer ${aliceJwt}`, 'content-type': 'application/json' }, tooBig);
     expect(res.status).to.equal(413);
     const stored = await messages(s.id);
     expect(stored).to.have.length(1);
@@ -104,7 +120,7 @@ describe('e2e web sessions and messages', function () {
   it('when the body is invalid UTF-8 or not the schema, then 400 Invalid body and nothing written', async () => {
     const s = await create();
     const bad = Buffer.concat([Buffer.from('{"text":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
-    const res = await httpRaw(hub.url, 'POST', `/api/sessions/${s.id}/messages`, { authorization: `Bearer ${aliceJwt}`, 'content-type': 'application/json' }, bad);
+    const res = await postRaw(hub.url, `/api/sessions/${s.id}/messages`, { authorization: `Bearer ${aliceJwt}`, 'content-type': 'application/json' }, bad);
     expect(res.status).to.equal(400);
     expect(JSON.parse(res.text)).to.deep.equal({ error: 'Invalid body' });
     const noText = await http(hub.url, 'POST', `/api/sessions/${s.id}/messages`, { token: aliceJwt, body: { localId: 'x' } });
