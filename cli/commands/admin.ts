@@ -78,8 +78,9 @@ export function registerAdminCommands(program: Command): void {
   const machine = program.command('machine').description('hub machine administration (admin)');
   withAdmin(machine.command('forget <id>').description('forget a machine id so another namespace may use it')).action(
     async (id: string, opts: AdminOpts) => {
-      const res = await admin(`/admin/v1/machines/${encodeURIComponent(id)}`, opts, 'DELETE');
-      console.log(opts.json ? JSON.stringify(res, null, 2) : `Machine ${id} forgotten.`);
+      const res = await admin<{ forgotten?: boolean }>(`/admin/v1/machines/${encodeURIComponent(id)}`, opts, 'DELETE');
+      if (opts.json) return void console.log(JSON.stringify(res, null, 2));
+      console.log(res?.forgotten === false ? `Machine ${id} was not known to the hub.` : `Machine ${id} forgotten.`);
     },
   );
 }

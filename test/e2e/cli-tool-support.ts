@@ -16,9 +16,10 @@ export interface CliResult {
 
 /** Runs `teamhub <args>` with HAPI_HOME=home (no CLI_API_TOKEN unless given) and waits for it to exit. */
 export function teamhub(args: string[], opts: { home: string; url: string; env?: Record<string, string>; cwd?: string }): Promise<CliResult> {
-  const env: NodeJS.ProcessEnv = { ...process.env, HAPI_HOME: opts.home, HAPI_API_URL: opts.url, ...opts.env };
-  if (!opts.env?.CLI_API_TOKEN) delete env.CLI_API_TOKEN;
+  const env: NodeJS.ProcessEnv = { ...process.env, HAPI_HOME: opts.home, HAPI_API_URL: opts.url };
+  delete env.CLI_API_TOKEN;
   delete env.TEAMHUB_ADMIN_TOKEN;
+  Object.assign(env, opts.env);
   return new Promise((resolve, reject) => {
     const p = spawn(process.execPath, [SHIM, ...args], { env, cwd: opts.cwd ?? os.tmpdir(), stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
