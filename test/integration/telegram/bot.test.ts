@@ -177,4 +177,19 @@ describe('telegram bot: two auth replicas, one NATS, one Mongo store, a stub Bot
     expect(hub.stub.polls.maxOpen).to.equal(1);
     expect(sentTo(ALICE_TG, 'Open teamhub Mini App:')).to.have.length(1);
   });
+
+  it('when the polling replica shuts down cleanly, then it releases the lease at once and a restarted replica takes over', async () => {
+    const idx = hub.authProcs.findIndex((p) => p === null);
+    await hub.startAuth(idx);
+    const fresh = hub.authProcs[idx]!.proc.pid;
+    const holderIdx = hub.authProcs.findIndex((p, i) => i !== idx && p !== null);
+    const holder = hub.authProcs[holderIdx]!.proc.pid;
+    expect(await hub.pollerPid()).to.equal(holder);
+    await hub.authProcs[holderIdx]!.stop('SIGTERM');
+    hub.authProcs[holderIdx] = null;
+    // Released, not left to expire: the old holder's key is gone right after it exits.
+    expect(await hub.pollerPid()).to.be.oneOf([null, fresh]);
+    await waitFor(async () => (await hub.pollerPid()) === fresh, { timeoutMs: 10_000, what: 'takeover by the restarted replica' });
+    expect(hub.stub.polls.maxOpen).to.equal(1);
+  });
 });
