@@ -77,12 +77,12 @@ export async function runSession(command: string[], opts: RunOptions): Promise<v
   try {
     session = await createSession(cfg.apiUrl, token, cfg.home, opts);
   } catch (err) {
-    if (process.send) process.send({ type: 'session-error', message: (err as Error).message });
+    if (process.send) await new Promise((r) => process.send!({ type: 'session-error', message: (err as Error).message }, r));
     throw err;
   }
   const sid = session.id;
   say(`session ${sid}`);
-  if (process.send) process.send({ type: 'session-started', sessionId: sid }, () => process.disconnect?.());
+  if (process.send) process.send({ type: 'session-started', sessionId: sid }, () => process.connected && process.disconnect());
 
   const child = spawn(command[0]!, command.slice(1), { stdio: ['pipe', 'pipe', 'pipe'], env: process.env });
   let spawnError: Error | null = null;

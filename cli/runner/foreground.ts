@@ -23,7 +23,7 @@ const log = (msg: string) => console.log(`${new Date().toISOString()} ${msg}`);
 /** Tells a `runner start` parent (IPC) how the start went; no-op in a plain foreground run. */
 function report(msg: { type: 'ready'; machineId: string; pid: number } | { type: 'error'; message: string }): void {
   if (!process.send) return;
-  process.send(msg, () => process.disconnect?.());
+  process.send(msg, () => process.connected && process.disconnect());
 }
 
 export function alreadyRunning(home: string, pid: number): CliError {
@@ -116,7 +116,7 @@ async function startRunner(opts: RunnerOptions): Promise<void> {
     log(`runner stopping (${source})`);
     clearInterval(aliveTimer);
     if (socket.connected) {
-      await setStatus('shutting-down', { shutdownRequestedAt: Date.now(), shutdownSource: source }, ).catch(
+      await setStatus('shutting-down', { shutdownRequestedAt: Date.now(), shutdownSource: source }).catch(
         (err: Error) => log(`shutdown state not sent: ${err.message}`),
       );
     }
