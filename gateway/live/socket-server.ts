@@ -81,8 +81,23 @@ function onConnection(socket: Socket, deps: GatewayDeps, liveness: Liveness, rpc
   const access = new SessionAccessCache(deps.clients, ns);
   if (hs.sessionId && hs.sessionAccess) access.seed(hs.sessionId, hs.sessionAccess);
 
+  /**
+   * A handshake id that did not exist yet at connect (the entity registered right after) is
+   * adopted on the socket's first use of it, once it is found in this namespace.
+   */
+  const adopt = async (kind: 'session' | 'machine', id: string): Promise<boolean> => {
+    if (kind === 'session' && (ctx.sessionId === id || hs.sessionId !== id)) return ctx.sessionId === id;
+    if (kind === 'machine' && (ctx.machineId === id || hs.machineId !== id)) return ctx.machineId === id;
+    const found = kind === 'session' ? await access.check(id) : await machineAccess(deps.clients, ns, id);
+    if (found !== 'ok') return false;
+    if (kind === 'session') ctx.sessionId = id;
+    else ctx.machineId = id;
+    if (socket.connected) relay.join(socket, ns, kind, id);
+    return true;
+  };
+
   attachSessionHandlers(ctx, access, liveness);
-  attachRpcHandlers(ctx, rpc);
+  attachRpcHandlers(ctx, rpc, adopt);
   attachMachineHandlers(ctx);
 
   socket.on('disconnect', () => {
@@ -101,22 +116,30 @@ function onConnection(socket: Socket, deps: GatewayDeps, liveness: Liveness, rpc
 }
 
 /** `rpc-register` / `rpc-unregister`: only `<own sessionId>:*` or `<own machineId>:*` (DESIGN §7). */
-function attachRpcHandlers(ctx: SocketContext, rpc: RpcRouter): void {
-  const scopeOf = (method: string): { scopeId: string; name: string } | null => {
-    for (const scopeId of [ctx.sessionId, ctx.machineId]) {
-      if (scopeId && method.startsWith(`${scopeId}:`) && method.length > scopeId.length + 1) return { scopeId, name: method.slice(scopeId.length + 1) };
+function attachRpcHandlers(ctx: SocketContext, rpc: RpcRouter, adopt: (kind: 'session' | 'machine', id: string) => Promise<boolean>): void {
+  const hs = ctx.socket.data as HandshakeData;
+  const scopeOf = async (method: string): Promise<{ scopeId: string; name: string } | null> => {
+    for (const [kind, scopeId] of [['session', hs.sessionId], ['machine', hs.machineId]] as const) {
+      if (!scopeId || !method.startsWith(`${scopeId}:`) || method.length <= scopeId.length + 1) continue;
+      if (await adopt(kind, scopeId)) return { scopeId, name: method.slice(scopeId.length + 1) };
     }
     return null;
   };
+  // Registrations are applied in arrival order even though the scope check may be async.
+  let chain = Promise.resolve();
   ctx.socket.on('rpc-register', (data: unknown) => {
     const method = typeof data === 'object' && data !== null ? (data as { method?: unknown }).method : undefined;
     if (typeof method !== 'string' || method.length === 0) return;
-    const target = scopeOf(method);
-    if (!target) return ctx.emitError('rpc method not allowed', 'access-denied', 'rpc', method);
-    rpc.register(ctx.socket, ctx.namespace, target.scopeId, target.name);
+    chain = chain
+      .then(async () => {
+        const target = await scopeOf(method);
+        if (!target) return ctx.emitError('rpc method not allowed', 'access-denied', 'rpc', method);
+        if (ctx.socket.connected) rpc.register(ctx.socket, ctx.namespace, target.scopeId, target.name);
+      })
+      .catch((err: unknown) => ctx.deps.log.warn({ err }, 'rpc-register failed'));
   });
   ctx.socket.on('rpc-unregister', (data: unknown) => {
     const method = typeof data === 'object' && data !== null ? (data as { method?: unknown }).method : undefined;
-    if (typeof method === 'string') rpc.unregister(ctx.socket, ctx.namespace, method);
+    if (typeof method === 'string') chain = chain.then(() => rpc.unregister(ctx.socket, ctx.namespace, method));
   });
 }

@@ -152,6 +152,20 @@ describe('e2e live: a session-scoped CLI socket', function () {
     await waitFor(async () => (await get()).active === false, { timeoutMs: 1000, what: 'inactive on session-end' });
   });
 
+  it('when the session is created right after the socket connected, then the socket adopts it on rpc-register', async () => {
+    const sid = randomUUID();
+    const s = await open(alice, { sessionId: sid });
+    expect((await s.waitEvent('error')).code).to.equal('not-found');
+    const res = await http(hub.url, 'POST', '/cli/sessions', { token: alice, body: { id: sid, tag: randomUUID(), metadata: SESSION_METADATA } });
+    expect(res.status, res.text).to.equal(200);
+    s.socket.emit('rpc-register', { method: `${sid}:abort` });
+    await s.ack('ping');
+    expect(s.events('error').filter((e) => e.scope === 'rpc')).to.have.length(0);
+    await http(hub.url, 'POST', `/api/sessions/${sid}/messages`, { token: aliceJwt, body: { text: 'adopted' } });
+    const upd = await s.waitEvent('update', (u) => u.body?.t === 'new-message');
+    expect(upd.body.message.content.content.text).to.equal('adopted');
+  });
+
   it("when bob names alice's session, then he gets HAPI's errors and no access", async () => {
     const session = await createSession(hub, alice);
     const s = await open(bob, { sessionId: session.id });
