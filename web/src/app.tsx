@@ -11,7 +11,11 @@ export function App({ auth }: { auth: AuthController }) {
   const logins = useRef({ count: 0, wasAuthed: false });
   if (state.kind === 'authed' && !logins.current.wasAuthed) logins.current.count += 1;
   logins.current.wasAuthed = state.kind === 'authed';
-  useEffect(() => auth.subscribe(setState), [auth]);
+  useEffect(() => {
+    const off = auth.subscribe(setState);
+    setState(auth.state); // it may have changed before this effect ran
+    return off;
+  }, [auth]);
 
   useEffect(() => {
     document.title = state.kind === 'authed' ? `teamhub · ${state.ns}` : 'teamhub · log in';

@@ -19,9 +19,9 @@ export function Header({ ns, status, route, onLogout }: { ns: string; status: Li
         </p>
         <span class={`live live-${status}`} role="status" aria-live="polite">
           <span class="dot" aria-hidden="true" />
-          {STATUS_TEXT[status]}
+          <span class="live-text">{STATUS_TEXT[status]}</span>
         </span>
-        <button type="button" class="btn btn-quiet" onClick={onLogout}>
+        <button type="button" class="btn btn-quiet btn-small" onClick={onLogout}>
           Log out
         </button>
       </div>

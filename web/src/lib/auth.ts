@@ -9,7 +9,7 @@ export type AuthState =
   | { kind: 'checking' }
   | { kind: 'anonymous'; message?: string }
   | { kind: 'bind'; initData: string; message?: string }
-  | { kind: 'authed'; jwt: string; ns: string; exp: number };
+  | { kind: 'authed'; jwt: string; ns: string; validUntil: number };
 
 type Credential = { accessToken: string } | { initData: string };
 
@@ -85,7 +85,7 @@ export class AuthController {
   async jwt(): Promise<string> {
     const s = this.state;
     if (s.kind !== 'authed') throw new ApiError(401, EXPIRED_MESSAGE);
-    if (s.exp * 1000 - Date.now() > 10_000) return s.jwt;
+    if (s.validUntil - Date.now() > 10_000) return s.jwt;
     return this.refresh();
   }
 
@@ -117,9 +117,11 @@ export class AuthController {
     const claims = readClaims(body.token);
     if (!claims) throw new ApiError(502, 'The hub answered with an unreadable token.');
     this.credential = credential;
-    const lifetimeMs = claims.exp * 1000 - Date.now();
+    // Local time of expiry, from the token's own lifetime (immune to a skewed device clock).
+    const lifetimeMs = Math.max(0, (claims.exp - claims.iat) * 1000);
+    const validUntil = Date.now() + lifetimeMs;
     this.schedule(Math.max(5_000, lifetimeMs - Math.min(60_000, lifetimeMs / 4)));
-    this.set({ kind: 'authed', jwt: body.token, ns: claims.ns, exp: claims.exp });
+    this.set({ kind: 'authed', jwt: body.token, ns: claims.ns, validUntil });
     return body.token;
   }
 

@@ -2,6 +2,8 @@
 export interface JwtClaims {
   ns: string;
   exp: number;
+  /** Issued-at; `exp - iat` is the lifetime by the hub's clock, whatever this device's clock says. */
+  iat: number;
 }
 
 function decodePart(part: string): unknown {
@@ -19,7 +21,8 @@ export function readClaims(token: string): JwtClaims | null {
     const p = decodePart(part) as Record<string, unknown>;
     const ns = typeof p.ns === 'string' ? p.ns : 'default';
     const exp = typeof p.exp === 'number' ? p.exp : 0;
-    return { ns, exp };
+    const iat = typeof p.iat === 'number' ? p.iat : Math.floor(Date.now() / 1000);
+    return { ns, exp, iat };
   } catch {
     return null;
   }

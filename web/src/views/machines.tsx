@@ -45,7 +45,7 @@ export function MachinesView({ machines }: { machines: LiveList<Machine> }) {
               <span class="item-meta">
                 <span class="badges">
                   <span class="badge badge-on">Online</span>
-                  {m.runnerState?.status && <span class="badge badge-off">Runner {m.runnerState.status}</span>}
+                  {m.runnerState?.status && m.runnerState.status !== 'offline' && <span class="badge badge-off">Runner {m.runnerState.status}</span>}
                 </span>
                 <time dateTime={new Date(m.activeAt).toISOString()}>seen {relativeTime(m.activeAt, now)}</time>
               </span>

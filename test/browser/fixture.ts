@@ -1,0 +1,62 @@
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { startHub, type Hub } from '../helpers/hub-harness.js';
+import { launchBrowser, openTab, pageProblems, type Tab } from '../helpers/browser.js';
+
+/** A whole hub serving the built page, one Chromium, and two people's tabs (alice and bob). */
+export interface WebFixture {
+  hub: Hub;
+  browser: Browser;
+  alice: Tab;
+  bob: Tab;
+  token: { alice: string; bob: string };
+  stop(): Promise<void>;
+}
+
+export async function startWebFixture(env: Record<string, string> = {}): Promise<WebFixture> {
+  const hub = await startHub({ gateways: 1, env });
+  let browser: Browser | undefined;
+  try {
+    browser = await launchBrowser();
+    const alice = await openTab(browser, 'alice');
+    const bob = await openTab(browser, 'bob');
+    const b = browser;
+    return {
+      hub,
+      browser,
+      alice,
+      bob,
+      token: { alice: `${hub.baseToken}:alice`, bob: `${hub.baseToken}:bob` },
+      stop: async () => {
+        await b.close().catch(() => undefined);
+        await hub.stop();
+      },
+    };
+  } catch (err) {
+    await browser?.close().catch(() => undefined);
+    await hub.stop();
+    throw err;
+  }
+}
+
+/** Logs in through the login form like a person; returns the web JWT the page received. */
+export async function logIn(tab: Tab, url: string, accessToken: string): Promise<string> {
+  const { page } = tab;
+  if (!page.url().startsWith(url)) await page.goto(`${url}/`);
+  await page.getByLabel('Access token').fill(accessToken);
+  const [res] = await Promise.all([
+    page.waitForResponse((r) => r.url().endsWith('/api/auth') && r.request().method() === 'POST'),
+    page.getByRole('button', { name: 'Log in' }).click(),
+  ]);
+  expect(res.status(), await res.text()).to.equal(200);
+  const { token } = (await res.json()) as { token: string };
+  await page.getByTestId('namespace').waitFor();
+  return token;
+}
+
+/** Fails on what a person would notice: horizontal overflow, serious axe violations, console errors. */
+export async function expectTidy(...tabs: Tab[]): Promise<void> {
+  const problems: string[] = [];
+  for (const tab of tabs) problems.push(...(await pageProblems(tab)));
+  expect(problems, problems.join('\n')).to.deep.equal([]);
+}
