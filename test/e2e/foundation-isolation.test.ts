@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { startHub, http, httpRaw, MACHINE_METADATA, SESSION_METADATA, type Hub } from '../helpers/hub-harness.js';
+import { startHub, http, httpDeclaredBody, MACHINE_METADATA, SESSION_METADATA, type Hub } from '../helpers/hub-harness.js';
 
 describe('e2e foundation: /cli machines and sessions are isolated per namespace', function () {
   this.timeout(60_000);
@@ -72,8 +72,7 @@ describe('e2e foundation: /cli machines and sessions are isolated per namespace'
     const badUtf8 = await http(hub.url, 'POST', '/cli/machines', { token: alice, rawBody: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]) });
     expect(badUtf8.status).to.equal(400);
     expect(badUtf8.json).to.deep.equal({ error: 'Invalid body' });
-    const body = Buffer.from(JSON.stringify({ id: 'big', metadata: { pad: 'x'.repeat(9 * 1024 * 1024) } }));
-    const big = await httpRaw(hub.url, 'POST', '/cli/machines', { authorization: `Bearer ${alice}`, 'content-type': 'application/json' }, body);
+    const big = await httpDeclaredBody(hub.url, 'POST', '/cli/machines', { authorization: `Bearer ${alice}`, 'content-type': 'application/json' }, 9 * 1024 * 1024, '{"id":');
     expect(big.status).to.equal(413);
     expect(big.text).to.equal('{"error":"Payload too large"}');
   });

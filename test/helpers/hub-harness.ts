@@ -1,4 +1,4 @@
-import nodeHttp from 'node:http';
+import net from 'node:net';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -47,7 +47,7 @@ const SERVICES: ServiceName[] = ['auth', 'session', 'machine'];
 
 /**
  * Starts a whole hub from REAL processes on free loopback ports: NATS (and jongodb for
- * `store:'mongo'`), the auth, session and machine services in parallel, then the gateways.
+ * `store:'mongo'`), then the auth, session and machine services and the gateways in parallel.
  * Secrets are fixed strong values passed by env. The failed-login limit is raised to 1000
  * unless `env.TEAMHUB_AUTH_FAIL_LIMIT` says otherwise.
  */
@@ -102,33 +102,40 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
       });
       procs.set(name, p);
     };
-    await Promise.all(SERVICES.map(startService));
-    if ((opts.authReplicas ?? 1) > 1) {
-      const auth1 = await startProcess('node', ['--import', 'tsx', 'services/auth/main.ts'], {
-        cwd: ROOT,
-        env: { ...env, TEAMHUB_AUTH_LISTEN: `127.0.0.1:${await freePort()}` },
-        ready: /TEAMHUB_READY auth port=/,
-        name: 'auth1',
-        timeoutMs: 30_000,
-      });
-      procs.set('auth1', auth1);
-    }
-    const urls: string[] = [];
-    const gatewayCount = opts.gateways ?? 1;
-    const gateways = await Promise.all(
-      Array.from({ length: gatewayCount }, async (_, i) => {
-        const port = await freePort();
-        const p = await startProcess('node', ['--import', 'tsx', 'gateway/main.ts'], {
+    // A second auth replica starts once the first has created the shared secrets.
+    const startServices = async () => {
+      await Promise.all(SERVICES.map(startService));
+      if ((opts.authReplicas ?? 1) > 1) {
+        const auth1 = await startProcess('node', ['--import', 'tsx', 'services/auth/main.ts'], {
           cwd: ROOT,
-          env: { ...env, HAPI_LISTEN_HOST: '127.0.0.1', HAPI_LISTEN_PORT: String(port), HAPI_PUBLIC_URL: `http://127.0.0.1:${port}` },
-          ready: /TEAMHUB_READY gateway port=/,
-          name: `gateway${i}`,
+          env: { ...env, TEAMHUB_AUTH_LISTEN: `127.0.0.1:${await freePort()}` },
+          ready: /TEAMHUB_READY auth port=/,
+          name: 'auth1',
           timeoutMs: 30_000,
         });
-        procs.set(`gateway${i}`, p);
-        return `http://127.0.0.1:${port}`;
-      }),
-    );
+        procs.set('auth1', auth1);
+      }
+    };
+    const urls: string[] = [];
+    const gatewayCount = opts.gateways ?? 1;
+    // Gateways need no service to start (the JWT key is fetched lazily), so all start together.
+    const [gateways] = await Promise.all([
+      Promise.all(
+        Array.from({ length: gatewayCount }, async (_, i) => {
+          const port = await freePort();
+          const p = await startProcess('node', ['--import', 'tsx', 'gateway/main.ts'], {
+            cwd: ROOT,
+            env: { ...env, HAPI_LISTEN_HOST: '127.0.0.1', HAPI_LISTEN_PORT: String(port), HAPI_PUBLIC_URL: `http://127.0.0.1:${port}` },
+            ready: /TEAMHUB_READY gateway port=/,
+            name: `gateway${i}`,
+            timeoutMs: 30_000,
+          });
+          procs.set(`gateway${i}`, p);
+          return `http://127.0.0.1:${port}`;
+        }),
+      ),
+      startServices(),
+    ]);
     urls.push(...gateways);
     return {
       urls,
@@ -204,19 +211,25 @@ export const MACHINE_METADATA = { host: 'peerhost', platform: 'linux', happyCliV
 export const SESSION_METADATA = { path: '/tmp/proj', host: 'peerhost' };
 
 /**
- * Sends a body with node:http and resolves with the first response, even when the server
- * answers (e.g. 413) and closes before the body is fully written.
+ * Declares a body of `declaredLength` bytes but sends only `prefix` of it over a raw socket, and
+ * resolves with the status line and body of the server's answer (e.g. an early 413).
  */
-export function httpRaw(base: string, method: string, urlPath: string, headers: Record<string, string>, body: Buffer): Promise<{ status: number; text: string }> {
+export function httpDeclaredBody(base: string, method: string, urlPath: string, headers: Record<string, string>, declaredLength: number, prefix = ''): Promise<{ status: number; text: string }> {
+  const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = nodeHttp.request(`${base}${urlPath}`, { method, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-      res.on('error', reject);
+    const sock = net.connect(Number(u.port), u.hostname);
+    let raw = '';
+    const lines = [`${method} ${urlPath} HTTP/1.1`, `Host: ${u.host}`, `Content-Length: ${declaredLength}`, 'Connection: close'];
+    for (const [k, v] of Object.entries(headers)) lines.push(`${k}: ${v}`);
+    sock.on('connect', () => sock.write(`${lines.join('\r\n')}\r\n\r\n${prefix}`));
+    sock.setEncoding('utf8');
+    sock.on('data', (c: string) => (raw += c));
+    sock.on('error', reject);
+    sock.on('close', () => {
+      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(raw)?.[1] ?? 0);
+      const body = raw.slice(raw.indexOf('\r\n\r\n') + 4);
+      resolve({ status, text: body });
     });
-    req.on('error', (err) => setTimeout(() => reject(err), 200));
-    req.end(body);
+    sock.setTimeout(10_000, () => sock.destroy(new Error('timeout')));
   });
 }
