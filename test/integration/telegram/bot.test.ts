@@ -36,7 +36,7 @@ describe('telegram bot: two auth replicas, one NATS, one Mongo store, a stub Bot
     const created = await hub.sessions.call('createOrLoadSession', {
       namespace: ns,
       tag: `tag-${name}`,
-      metadataJson: JSON.stringify({ path: `/work/${name}`, host: 'box', name }),
+      metadataJson: JSON.stringify({ path: `/srv/${name}`, host: 'box', name }),
       agentStateJson: JSON.stringify({}),
     }, scope);
     const id = created.session!.id;
@@ -88,7 +88,7 @@ describe('telegram bot: two auth replicas, one NATS, one Mongo store, a stub Bot
   it('when a permission request appears in alice\'s namespace, then only alice\'s account gets exactly one message', async () => {
     aliceSid = await sessionWithRequest('alice', 'alice-task', { 'req-alice-1': { tool: 'Bash', arguments: { command: 'rm -rf build' }, createdAt: Date.now() } });
     aliceNote = (await waitFor(() => sentTo(ALICE_TG, 'Permission request')[0], { timeoutMs: 10_000, what: 'alice notification' }))!;
-    expect(aliceNote.body.text).to.include('alice-task').and.include('/work/alice-task').and.include('Tool: Bash').and.include('rm -rf build');
+    expect(aliceNote.body.text).to.include('alice-task').and.include('/srv/alice-task').and.include('Tool: Bash').and.include('rm -rf build');
     // The same pending request shows up again in later session-updated events: still one message.
     const s = await hub.sessions.call('getSession', { namespace: 'alice', id: aliceSid }, { namespace: 'alice' as Namespace });
     const state = JSON.parse(s.session!.agentStateJson!) as Record<string, unknown>;
