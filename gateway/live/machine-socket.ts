@@ -27,20 +27,36 @@ function handshakeMachineId(ctx: SocketContext): string | undefined {
 function createAccessResolver(ctx: SocketContext): (id: string) => Promise<Access> {
   let own = ctx.machineId;
   const { namespace } = ctx;
-  return async (id) => {
-    if (own !== undefined && id === own) return { ok: true };
+  // A denied id stays denied (ids are locked to one namespace), so a hostile socket repeating
+  // events for it costs one service call in all (bounded, so the cache cannot grow forever).
+  const denied = new Map<string, Promise<Access>>();
+  const lookup = async (id: string): Promise<{ access: Access; keep: boolean }> => {
     try {
       await ctx.deps.clients.machine.call('getMachine', { namespace, id }, { namespace });
       // In this namespace. Late registration (socket connected before POST /cli/machines).
       if (own === undefined && id === handshakeMachineId(ctx)) {
         own = id;
-        return { ok: true };
+        return { access: { ok: true }, keep: false };
       }
-      return { ok: false, reason: 'access-denied' };
+      return { access: { ok: false, reason: 'access-denied' }, keep: true };
     } catch (err) {
-      if (isAppError(err, 'not_found')) return { ok: false, reason: 'not-found' };
-      return { ok: false, reason: 'access-denied' };
+      // Not found may be registered later; a failed check is retried on the next event.
+      if (isAppError(err, 'not_found') || isAppError(err, 'invalid_argument')) return { access: { ok: false, reason: 'not-found' }, keep: false };
+      if (isAppError(err, 'permission_denied')) return { access: { ok: false, reason: 'access-denied' }, keep: true };
+      ctx.deps.log.warn({ err, machineId: id }, 'machine access check failed');
+      return { access: { ok: false, reason: 'access-denied' }, keep: false };
     }
+  };
+  return async (id) => {
+    if (own !== undefined && id === own) return { ok: true };
+    const cached = denied.get(id);
+    if (cached) return cached;
+    const pending = lookup(id).then(({ access, keep }) => {
+      if (!keep) denied.delete(id);
+      return access;
+    });
+    if (denied.size < 1000) denied.set(id, pending);
+    return pending;
   };
 }
 

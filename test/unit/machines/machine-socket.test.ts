@@ -66,6 +66,14 @@ describe('machine socket handlers (unit, fake context)', () => {
     expect(h.errors).to.deep.equal([['machine access denied', 'access-denied', 'machine', 'b1']]);
   });
 
+  it('when a hostile socket repeats events for a foreign machine, then the service is asked once', async () => {
+    const h = harness({ machineId: 'm1', machines: { m1: 'alice', b1: 'bob' } });
+    for (let i = 0; i < 5; i++) h.socket.emit('machine-alive', { machineId: 'b1', time: Date.now() });
+    await h.settle();
+    expect(h.errors).to.have.length(5);
+    expect(h.calls.filter((c) => c.req.id === 'b1')).to.have.length(1);
+  });
+
   it('when machine-alive names another machine of the same namespace, then it is refused too', async () => {
     const h = harness({ machineId: 'm1', machines: { m1: 'alice', m2: 'alice' } });
     h.socket.emit('machine-alive', { machineId: 'm2', time: Date.now() });
