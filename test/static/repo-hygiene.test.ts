@@ -1,10 +1,27 @@
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT, run } from './run.js';
 
-// Built from parts so this file does not match itself.
-const MACHINE_PATHS = ['work', 'root', 'home'].map((d) => `/${d}/`);
+/**
+ * Absolute paths of this machine: the work and root trees always; under /home only the folders
+ * that exist here, so an example such as a `/home/you/project` placeholder is not a leak.
+ * Built from parts so this file does not match itself.
+ */
+function machinePaths(): string[] {
+  const home = '/' + 'home' + '/';
+  let users: string[] = [];
+  try {
+    users = readdirSync(home);
+  } catch {
+    users = [];
+  }
+  const paths = ['work', 'root'].map((d) => `/${d}/`);
+  paths.push(...users.map((u) => `${home}${u}/`), `${os.homedir()}/`, `${REPO_ROOT}/`);
+  return [...new Set(paths.filter((p) => p.length > 2))];
+}
+const MACHINE_PATHS = machinePaths();
 
 describe('static: repository hygiene', function () {
   this.timeout(60_000);
