@@ -25,8 +25,8 @@ function checkedName(raw: string): Namespace {
 /**
  * Registered namespaces (create, list, rotate, revoke). These calls are hub-scoped and trust the
  * gateway to have checked the admin token (CheckAdminToken) first; each one is audited.
- * Rotating or revoking cuts every web JWT of the namespace (revoked_before = now + 1 s, so tokens
- * issued in the same second die too) and tells every gateway over NATS.
+ * Rotating or revoking cuts every web JWT of the namespace issued before now (milliseconds, see
+ * `iat_ms` in lib/auth/jwt.ts) and tells every gateway over NATS.
  */
 export class NamespaceAdmin {
   constructor(
@@ -65,7 +65,7 @@ export class NamespaceAdmin {
   }
 
   private async cutCredentials(ns: Namespace): Promise<void> {
-    const revokedBefore = Math.floor(this.now() / 1000) + 1;
+    const revokedBefore = this.now();
     await this.store.setRevokedBefore(ns, revokedBefore);
     this.revocations.publish({ namespace: ns, expiresAt: 0, revokedBefore, credentialsChanged: true });
   }

@@ -166,6 +166,15 @@ export class MachineDomain {
     const when = at > 0 ? Math.min(at, now) : now;
     // Read first: the common case (no transition) then costs one read and no write at all.
     const current = await this.get(ns, id);
+    // Already active (a runner's machine-update-state marks it so before its first machine-alive)
+    // but without the health it now reports: store that once. The gateway only calls this on
+    // liveness transitions, so this is never a write per heartbeat.
+    if (current.active && active && health !== null && current.healthJson === null) {
+      const rec = await this.store.setHealth(ns, id, health);
+      if (!rec) throw await this.accessError(id);
+      await this.events.updated(rec);
+      return { changed: false, record: rec };
+    }
     const out =
       current.active === active
         ? { changed: false, record: current }

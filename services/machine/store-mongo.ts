@@ -130,6 +130,11 @@ export class MongoMachineStore implements MachineStore {
     return current ? { changed: false, record: toRecord(current) } : null;
   }
 
+  async setHealth(ns: Namespace, id: string, healthJson: string): Promise<MachineRecord | null> {
+    const updated = await this.col.findOneAndUpdate({ _id: id, namespace: ns }, { $set: { health: healthJson } }, { returnDocument: 'after' });
+    return updated ? toRecord(updated) : null;
+  }
+
   async adminList(ns: Namespace | null): Promise<MachineRecord[]> {
     const docs =
       ns === null

@@ -138,6 +138,12 @@ export class SqliteMachineStore implements MachineStore {
     return { changed: res.changes === 1, record: toRecord(r) };
   }
 
+  async setHealth(ns: Namespace, id: string, healthJson: string): Promise<MachineRecord | null> {
+    this.db.prepare('UPDATE machines SET health = ? WHERE id = ? AND namespace = ?').run(healthJson, id, ns);
+    const r = this.rowIn(ns, id);
+    return r ? toRecord(r) : null;
+  }
+
   async adminList(ns: Namespace | null): Promise<MachineRecord[]> {
     const rows =
       ns === null

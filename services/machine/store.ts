@@ -59,6 +59,8 @@ export interface MachineStore {
     id: string,
     change: { active: boolean; at: number; healthJson: string | null },
   ): Promise<{ changed: boolean; record: MachineRecord } | null>;
+  /** Stores the runner's health report as it is; null when absent. */
+  setHealth(ns: Namespace, id: string, healthJson: string): Promise<MachineRecord | null>;
   adminList(ns: Namespace | null): Promise<MachineRecord[]>;
   /** Deletes the machine; returns what was deleted, or null. */
   adminDelete(id: string): Promise<MachineRecord | null>;

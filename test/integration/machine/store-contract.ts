@@ -206,6 +206,15 @@ export function machineStoreContract(makeStore: () => Promise<MachineStore>): vo
     expect((await domain.list(alice, true)).map((m) => m.id)).to.not.include(id);
   });
 
+  it('when health is stored, then only the owning namespace can write it', async () => {
+    const id = uid('health');
+    await reg(alice, id);
+    expect(await store.setHealth(bob, id, '{"cpu":9}')).to.equal(null);
+    expect((await store.get(alice, id))?.healthJson).to.equal(null);
+    const rec = await store.setHealth(alice, id, '{"cpu":1}');
+    expect(rec?.healthJson).to.equal('{"cpu":1}');
+  });
+
   it('when a machine is forgotten, then its id can be registered in another namespace', async () => {
     const id = uid('forget');
     await reg(alice, id);

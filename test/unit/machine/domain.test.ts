@@ -106,6 +106,20 @@ describe('machine domain (events and writes)', () => {
     expect(sink.events[0]!.input.socketUpdate).to.equal(undefined);
   });
 
+  it('when a machine already marked active reports health for the first time, then it is stored once and published', async () => {
+    await reg();
+    await domain.updateDoc(alice, 'm1', 'runnerState', 1, JSON.stringify({ status: 'running' }));
+    sink.clear();
+    counted.reset();
+    const first = await domain.setActive(alice, 'm1', true, clock.now(), '{"cpuCount":2}');
+    expect(first.record.healthJson).to.equal('{"cpuCount":2}');
+    expect(counted.writes()).to.equal(1);
+    expect(sink.events).to.have.length(1);
+    await domain.setActive(alice, 'm1', true, clock.now(), '{"cpuCount":3}');
+    expect(counted.writes()).to.equal(1);
+    expect((await counted.store.get(alice, 'm1'))?.healthJson).to.equal('{"cpuCount":2}');
+  });
+
   it('when an alive time lies in the future, then activeAt is clamped to now', async () => {
     await reg();
     const out = await domain.setActive(alice, 'm1', true, clock.now() + 60_000, undefined);

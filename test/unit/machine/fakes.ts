@@ -22,7 +22,7 @@ export class RecordingSink implements EventSink {
   }
 }
 
-const WRITES = new Set(['insert', 'cas', 'setActive', 'adminDelete', 'adminTransfer']);
+const WRITES = new Set(['setHealth', 'insert', 'cas', 'setActive', 'adminDelete', 'adminTransfer']);
 
 /** Wraps a store and counts calls to its writing methods. */
 export function countingStore(inner: MachineStore): { store: MachineStore; writes: () => number; reset: () => void } {

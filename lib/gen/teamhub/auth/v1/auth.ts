@@ -119,7 +119,7 @@ export interface GetJwtVerifierResponse {
   jwtSecret: Buffer;
   /** jti values revoked and not yet expired. */
   revoked: RevokedToken[];
-  /** Per-namespace cut-off: tokens issued (iat, seconds) before this are revoked. */
+  /** Per-namespace cut-off: tokens issued before this time (milliseconds) are revoked. */
   revokedBefore: { [key: string]: number };
 }
 

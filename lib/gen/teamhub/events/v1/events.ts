@@ -64,7 +64,7 @@ export interface RevocationEvent {
   namespace?: string | undefined;
   jti?: string | undefined;
   expiresAt: number;
-  /** Tokens of this namespace issued before this time (seconds) are revoked. */
+  /** Tokens of this namespace issued before this time (milliseconds) are revoked. */
   revokedBefore?:
     | number
     | undefined;
