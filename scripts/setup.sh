@@ -2,6 +2,7 @@
 # Installs whatever `make run` / `make test` need and is missing; fast and silent when nothing is.
 #   scripts/setup.sh          what `make run` needs: node_modules (npm ci), nats-server
 #   scripts/setup.sh --test   the same, plus docker-compose (the static tests validate the compose file)
+#                             and chromium (the browser tests); both build the web page (web/dist)
 # Debian packages are installed with apt-get (via `sudo -n` when not root); when that is not
 # possible it stops and prints the exact packages to install.
 set -euo pipefail
@@ -72,6 +73,11 @@ fi
 # --- services the hub and the tests start ----------------------------------------------------
 need_cmd nats-server nats-server
 if [[ $want_test == 1 ]]; then need_cmd docker-compose docker-compose; fi
+# the browser tests drive Debian's Chromium (/usr/bin/chromium) with playwright-core
+if [[ $want_test == 1 && ! -x /usr/bin/chromium ]]; then missing_pkgs+=(chromium); fi
 if ((${#missing_pkgs[@]})); then apt_install "${missing_pkgs[@]}"; fi
+
+# --- the web page (web/ -> web/dist, served by the gateway at /); skipped when up to date -------
+node scripts/build-web.mjs
 
 exit 0

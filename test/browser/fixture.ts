@@ -39,6 +39,19 @@ export async function startWebFixture(env: Record<string, string> = {}): Promise
   }
 }
 
+/** Follows the web JWTs a tab receives (`POST /api/auth`, at login and at every re-exchange). */
+export function trackJwt(tab: Tab): () => string | undefined {
+  let last: string | undefined;
+  tab.page.on('response', (r) => {
+    if (!r.url().endsWith('/api/auth') || r.status() !== 200) return;
+    r.json().then(
+      (b: { token?: string }) => (last = b.token ?? last),
+      () => undefined,
+    );
+  });
+  return () => last;
+}
+
 /** Logs in through the login form like a person; returns the web JWT the page received. */
 export async function logIn(tab: Tab, url: string, accessToken: string): Promise<string> {
   const { page } = tab;

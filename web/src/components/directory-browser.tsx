@@ -46,7 +46,7 @@ export function DirectoryBrowser({ machineId, path, onPick }: { machineId: strin
           {error}
         </p>
       )}
-      {listing && (
+      {listing && listing.path === path && (
         <nav aria-label={`Folders in ${listing.path}`} class="dir-list">
           <ul class="plain">
             {listing.path !== '/' && (

@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import type { LiveList } from '../lib/use-live-list.js';
 import type { Machine } from '../lib/types.js';
 import { linkClick } from '../lib/router.js';
@@ -11,6 +12,8 @@ export function machineName(m: Machine): string {
 /** The namespace's online machines (runners and CLIs that reported in recently). */
 export function MachinesView({ machines }: { machines: LiveList<Machine> }) {
   const now = useNow();
+  // Opening the view refreshes it (the live stream keeps it current after that).
+  useEffect(() => machines.reload(), []);
   return (
     <section aria-labelledby="machines-title">
       <div class="view-head">

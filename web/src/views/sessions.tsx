@@ -1,3 +1,4 @@
+import { useEffect } from 'preact/hooks';
 import type { LiveList } from '../lib/use-live-list.js';
 import type { Machine, Session } from '../lib/types.js';
 import { linkClick } from '../lib/router.js';
@@ -10,6 +11,8 @@ import { useNow } from '../components/use-now.js';
 export function SessionsView({ sessions, machines }: { sessions: LiveList<Session>; machines: Machine[] }) {
   const { ns } = useHub();
   const now = useNow();
+  // Opening the view refreshes it (the live stream keeps it current after that).
+  useEffect(() => sessions.reload(), []);
   const active = sessions.items.filter((s) => s.active).length;
   return (
     <section aria-labelledby="sessions-title">
