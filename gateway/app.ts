@@ -32,6 +32,7 @@ export async function buildHttpApp(deps: GatewayDeps): Promise<FastifyInstance> 
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: deps.cfg.maxBodyBytes,
+    trustProxy: deps.cfg.trustProxy,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();

@@ -67,5 +67,6 @@ export function loadGatewayConfig(env: Env): Readonly<GatewayConfig> {
     replicaLeaseMs: ms('TEAMHUB_REPLICA_LEASE_MS', 10_000),
     sseHeartbeatMs: ms('TEAMHUB_SSE_HEARTBEAT_MS', 30_000),
     webDir: path.resolve(r.str('TEAMHUB_WEB_DIR', 'web/dist')),
+    trustProxy: r.bool('TEAMHUB_TRUST_PROXY', false),
   });
 }

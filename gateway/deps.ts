@@ -35,6 +35,11 @@ export interface GatewayConfig {
   sseHeartbeatMs: number;
   /** Where the built web page lives (served at /). */
   webDir: string;
+  /**
+   * Trust X-Forwarded-For from the reverse proxy in front (TEAMHUB_TRUST_PROXY), so throttling and
+   * the audit log see the client's address rather than the proxy's. Off unless a proxy is there.
+   */
+  trustProxy: boolean;
 }
 
 export interface ServiceClients {

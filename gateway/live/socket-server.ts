@@ -46,7 +46,7 @@ export function startSocketServer(app: FastifyInstance, deps: GatewayDeps, liven
       if (!token) return next(new Error('Invalid token'));
       let ns: Namespace;
       try {
-        ns = await deps.auth.resolveAccessToken(token, socket.handshake.address, 'socket');
+        ns = await deps.auth.resolveAccessToken(token, handshakeAddr(socket.handshake, deps.cfg.trustProxy), 'socket');
       } catch (err) {
         return next(new Error(isAppError(err, 'resource_exhausted') ? err.message : 'Invalid token'));
       }
@@ -142,4 +142,11 @@ function attachRpcHandlers(ctx: SocketContext, rpc: RpcRouter, adopt: (kind: 'se
     const method = typeof data === 'object' && data !== null ? (data as { method?: unknown }).method : undefined;
     if (typeof method === 'string') chain = chain.then(() => rpc.unregister(ctx.socket, ctx.namespace, method));
   });
+}
+
+/** The client's address: the first X-Forwarded-For hop when a trusted proxy is in front. */
+function handshakeAddr(h: { address: string; headers: Record<string, string | string[] | undefined> }, trustProxy: boolean): string {
+  const fwd = h.headers['x-forwarded-for'];
+  const first = (Array.isArray(fwd) ? fwd[0] : fwd)?.split(',')[0]?.trim();
+  return trustProxy && first ? first : h.address;
 }

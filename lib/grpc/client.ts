@@ -42,6 +42,8 @@ export class RpcClient<D extends Record<string, MethodDef>> {
       'grpc.max_reconnect_backoff_ms': 1000,
       'grpc.max_receive_message_length': 64 * 1024 * 1024,
       'grpc.max_send_message_length': 64 * 1024 * 1024,
+      // Spread calls over every address the name resolves to (scaled service replicas).
+      'grpc.service_config': JSON.stringify({ loadBalancingConfig: [{ round_robin: {} }] }),
     });
     this.deadlineMs = opts.deadlineMs ?? 10_000;
     this.budgetMs = opts.unavailableBudgetMs ?? 600;
