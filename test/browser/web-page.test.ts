@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { http, MACHINE_METADATA, SESSION_METADATA } from '../helpers/hub-harness.js';
+import { http, waitFor, MACHINE_METADATA, SESSION_METADATA } from '../helpers/hub-harness.js';
 import { connectCli, type CliSocket } from '../helpers/cli-socket.js';
 import { FakeRunner, registerMachine } from '../helpers/hapi-runner.js';
-import { screenshot } from '../helpers/browser.js';
+import { screenshot, VIEWPORT } from '../helpers/browser.js';
 import { expectTidy, logIn, startWebFixture, type WebFixture } from './fixture.js';
 
 /** A CLI session the way `hapi` starts one: POST /cli/sessions, then a session socket kept alive. */
@@ -128,6 +128,52 @@ describe('browser: the web page as alice and bob use it', function () {
     expect(done.result).to.equal('success');
     await page.getByRole('button', { name: 'Approve Bash' }).waitFor({ state: 'detached', timeout: 2000 });
     await screenshot(page, 'session');
+  });
+
+  it('when a session has more messages than one page, then "Load older messages" brings in the rest, oldest first', async () => {
+    const { page } = fx.alice;
+    const s = await startCliSession(fx, fx.token.alice, '/home/alice/long-chat');
+    stops.push(s.stop);
+    const agent = (text: string) => ({ role: 'agent', content: { type: 'output', data: { type: 'assistant', message: { content: [{ type: 'text', text }] } } } });
+    for (let i = 1; i <= 60; i++) s.cli.socket.emit('message', { sid: s.id, message: agent(`line ${i}`) });
+    await waitFor(async () => {
+      const r = await http(fx.hub.url, 'GET', `/cli/sessions/${s.id}/messages?afterSeq=50&limit=200`, { token: fx.token.alice });
+      return r.json?.messages?.length === 10;
+    }, { timeoutMs: 10_000, what: '60 messages stored' });
+    await page.goto(`${fx.hub.url}/sessions/${s.id}`);
+    const rows = page.getByTestId('messages').locator('li');
+    await page.getByText('line 60', { exact: true }).waitFor();
+    expect(await rows.count()).to.equal(50);
+    expect(await rows.first().textContent()).to.include('line 11');
+    await page.getByRole('button', { name: 'Load older messages' }).click();
+    await page.getByText('line 1', { exact: true }).waitFor();
+    expect(await rows.count()).to.equal(60);
+    expect(await rows.first().textContent()).to.include('line 1');
+    expect(await page.getByRole('button', { name: 'Load older messages' }).count()).to.equal(0);
+    await page.goto(`${fx.hub.url}/sessions/${session.id}`);
+    await page.getByRole('heading', { name: 'teamhub-web' }).waitFor();
+  });
+
+  it('when alice renames, aborts and archives the session, then the list shows the name and the CLI gets abort and killSession', async () => {
+    const { page } = fx.alice;
+    const { cli, id } = session;
+    cli.socket.emit('rpc-register', { method: `${id}:abort` });
+    cli.socket.emit('rpc-register', { method: `${id}:killSession` });
+    await page.getByRole('button', { name: 'Rename' }).click();
+    await page.getByLabel('Session name').fill('Web page polish');
+    await page.getByRole('button', { name: 'Save name' }).click();
+    await page.getByRole('heading', { name: 'Web page polish' }).waitFor();
+    await page.getByRole('button', { name: 'Abort' }).click();
+    await page.getByText('Abort sent.').waitFor();
+    await cli.waitEvent('rpc-request', (r) => r.method === `${id}:abort`);
+    await page.getByRole('button', { name: 'Archive' }).click();
+    await page.getByRole('button', { name: 'Yes, archive' }).click();
+    await page.getByRole('heading', { name: 'Sessions', exact: true }).waitFor();
+    await cli.waitEvent('rpc-request', (r) => r.method === `${id}:killSession`);
+    await page.locator(`[data-session-id="${id}"]`).getByText('Web page polish').waitFor({ timeout: 2000 });
+    await page.setViewportSize({ width: 1280, height: 800 });
+    await screenshot(page, 'sessions-desktop');
+    await page.setViewportSize(VIEWPORT);
   });
 });
 

@@ -52,6 +52,7 @@ export async function openTab(browser: Browser, name: string): Promise<Tab> {
     errors,
     allow: (re) => void allowed.push(re),
     takeErrors: () => {
+      if (process.env.TEAMHUB_BROWSER_DEBUG) for (const e of errors) console.log(`  [${name}] ${e}`);
       const bad = errors.filter((e) => !allowed.some((re) => re.test(e)));
       errors.length = 0;
       return bad;

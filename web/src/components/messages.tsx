@@ -16,7 +16,7 @@ function deliveryText(m: Message, out: Outgoing | undefined): string | null {
   if (out?.state === 'sending') return 'Sending…';
   if (out?.state === 'failed') return `Not sent: ${out.error ?? 'error'}`;
   if (m.localId && m.invokedAt) return 'Delivered';
-  if (m.localId) return 'Queued';
+  if (m.localId) return 'Waiting for the agent';
   return null;
 }
 
