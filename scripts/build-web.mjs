@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Builds the web page (web/ → web/dist) with Vite. Skips the build when web/dist is newer than
+// Typechecks and builds the web page (web/ → web/dist) with Vite. Skips the build when web/dist is newer than
 // every source file, so `make run` / `make test` cost nothing when the page did not change.
 // Usage: node scripts/build-web.mjs [--force]
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +25,13 @@ function newestSource(dir) {
 const extra = [path.join(root, 'package-lock.json'), fileURLToPath(import.meta.url)];
 const sourcesMs = Math.max(newestSource(webDir), ...extra.map((f) => statSync(f).mtimeMs));
 if (!force && existsSync(stamp) && statSync(stamp).mtimeMs >= sourcesMs) process.exit(0);
+
+// Vite does not typecheck; the page's own tsconfig (DOM types) is checked here first.
+const tsc = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', webDir, '--noEmit'], { stdio: 'inherit' });
+if (tsc.status !== 0) {
+  console.error('build-web: the web page has type errors (npx tsc -p web)');
+  process.exit(1);
+}
 
 const { build } = await import('vite');
 await build({ configFile: path.join(webDir, 'vite.config.ts'), root: webDir, logLevel: 'warn' });
