@@ -16,8 +16,8 @@ export class RevocationCache implements JwtRevocations {
     this.jtis.set(jti, Math.max(prev, expiresAt));
   }
 
-  revokeBefore(ns: string, iatCutoff: number): void {
-    this.cutoffs.set(ns, Math.max(this.cutoffs.get(ns) ?? 0, iatCutoff));
+  revokeBefore(ns: string, cutoffMs: number): void {
+    this.cutoffs.set(ns, Math.max(this.cutoffs.get(ns) ?? 0, cutoffMs));
   }
 
   isRevoked(jti: string): boolean {
