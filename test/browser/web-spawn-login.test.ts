@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { http, MACHINE_METADATA, SESSION_METADATA } from '../helpers/hub-harness.js';
 import { FakeRunner, registerMachine } from '../helpers/hapi-runner.js';
-import { screenshot } from '../helpers/browser.js';
+import { openTab, screenshot } from '../helpers/browser.js';
 import { expectTidy, logIn, startWebFixture, trackJwt, type WebFixture } from './fixture.js';
 
 const EXPIRED = 'Your session expired or was revoked. Please log in again.';
@@ -125,5 +125,18 @@ describe('browser: spawning from the page, and losing the login', function () {
     expect(await page.getByTestId('login-message').textContent()).to.equal(EXPIRED);
     await logIn(fx.alice, fx.hub.url, fx.token.alice);
     expect(await page.getByTestId('namespace').textContent()).to.equal('alice');
+  });
+
+  it('when the page is opened with ?token=, then it logs in with it and removes it from the address bar', async () => {
+    const tab = await openTab(fx.browser, 'link');
+    try {
+      await tab.page.goto(`${fx.hub.url}/machines?token=${encodeURIComponent(fx.token.bob)}`);
+      await tab.page.getByRole('heading', { name: 'Machines', exact: true }).waitFor();
+      expect(await tab.page.getByTestId('namespace').textContent()).to.equal('bob');
+      expect(tab.page.url()).to.equal(`${fx.hub.url}/machines`);
+      await expectTidy(tab);
+    } finally {
+      await tab.close();
+    }
   });
 });

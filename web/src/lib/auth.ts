@@ -40,6 +40,8 @@ export class AuthController {
       if (e.key === storageKey() && e.newValue === null && this.state.kind === 'authed') this.expire('You logged out in another tab.');
     });
     const initData = telegramInitData();
+    const fromUrl = takeUrlToken();
+    if (fromUrl) saveAccessToken(fromUrl);
     const stored = loadAccessToken();
     const credential: Credential | null = initData ? { initData } : stored ? { accessToken: stored } : null;
     if (!credential) return this.set({ kind: 'anonymous' });
@@ -134,6 +136,16 @@ export class AuthController {
     clearTimeout(this.timer);
     this.credential = null;
   }
+}
+
+/** `?token=<access token>` (HAPI's shareable login link): taken once, then removed from the address bar. */
+function takeUrlToken(): string | null {
+  const url = new URL(window.location.href);
+  const token = url.searchParams.get('token')?.trim();
+  if (!token) return null;
+  url.searchParams.delete('token');
+  window.history.replaceState(null, '', url.pathname + url.search + url.hash);
+  return token;
 }
 
 function jsonPost(body: unknown): RequestInit {
