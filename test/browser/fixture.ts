@@ -13,8 +13,8 @@ export interface WebFixture {
   stop(): Promise<void>;
 }
 
-export async function startWebFixture(env: Record<string, string> = {}): Promise<WebFixture> {
-  const hub = await startHub({ gateways: 1, env });
+export async function startWebFixture(env: Record<string, string> = {}, gateways: 1 | 2 = 1): Promise<WebFixture> {
+  const hub = await startHub({ gateways, env });
   let browser: Browser | undefined;
   try {
     browser = await launchBrowser();

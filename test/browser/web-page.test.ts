@@ -6,26 +6,30 @@ import { FakeRunner, registerMachine } from '../helpers/hapi-runner.js';
 import { screenshot, VIEWPORT } from '../helpers/browser.js';
 import { expectTidy, logIn, startWebFixture, type WebFixture } from './fixture.js';
 
-/** A CLI session the way `hapi` starts one: POST /cli/sessions, then a session socket kept alive. */
+/**
+ * A CLI session the way `hapi` starts one: POST /cli/sessions, then a session socket kept alive,
+ * on the OTHER gateway replica than the pages use, so every live update crosses replicas.
+ */
 async function startCliSession(fx: WebFixture, token: string, path: string): Promise<{ id: string; cli: CliSocket; stop(): void }> {
-  const res = await http(fx.hub.url, 'POST', '/cli/sessions', { token, body: { tag: randomUUID(), metadata: { ...SESSION_METADATA, path }, agentState: {} } });
+  const cliUrl = fx.hub.urls[1] ?? fx.hub.url;
+  const res = await http(cliUrl, 'POST', '/cli/sessions', { token, body: { tag: randomUUID(), metadata: { ...SESSION_METADATA, path }, agentState: {} } });
   expect(res.status, res.text).to.equal(200);
   const id = res.json.session.id as string;
-  const cli = await connectCli(fx.hub.url, token, { sessionId: id });
+  const cli = await connectCli(cliUrl, token, { sessionId: id });
   const alive = () => cli.socket.emit('session-alive', { sid: id, time: Date.now(), thinking: false });
   alive();
   const timer = setInterval(alive, 2000);
   return { id, cli, stop: () => (clearInterval(timer), cli.close()) };
 }
 
-describe('browser: the web page as alice and bob use it', function () {
+describe('browser: the web page as alice and bob use it (two gateway replicas)', function () {
   this.timeout(90_000);
   let fx: WebFixture;
   const stops: Array<() => void> = [];
   let session: { id: string; cli: CliSocket };
 
   before(async () => {
-    fx = await startWebFixture();
+    fx = await startWebFixture({}, 2);
   });
   after(async () => {
     for (const s of stops) s();
@@ -72,7 +76,7 @@ describe('browser: the web page as alice and bob use it', function () {
     const mid = `m-alice-${randomUUID()}`;
     const metadata = { ...MACHINE_METADATA, host: 'alice-laptop', displayName: "Alice's laptop", workspaceRoots: ['/tmp/ws-alice'] };
     expect((await registerMachine(fx.hub.url, fx.token.alice, mid, metadata)).status).to.equal(200);
-    const runner = await FakeRunner.connect(fx.hub.url, fx.token.alice, mid);
+    const runner = await FakeRunner.connect(fx.hub.urls[1]!, fx.token.alice, mid);
     stops.push(() => runner.close());
     runner.startHeartbeat(1000);
     await fx.alice.page.getByRole('link', { name: 'Machines' }).click();
