@@ -118,8 +118,17 @@ describe('browser: the web page as alice and bob use it (two gateway replicas)',
     });
     cli.socket.emit('rpc-register', { method: `${id}:permission` });
     const requests = { 'req-1': { tool: 'Bash', arguments: { command: 'npm test' }, createdAt: Date.now() } };
+    await page.getByRole('link', { name: 'Sessions' }).first().click();
+    const item = page.locator(`[data-session-id="${id}"]`);
+    await item.waitFor();
     const ack = await cli.ack('update-state', { sid: id, expectedVersion: 1, agentState: { requests } });
     expect(ack.result, JSON.stringify(ack)).to.equal('success');
+    cli.socket.emit('session-alive', { sid: id, time: Date.now(), thinking: true });
+    // the list says so live: a pending request and a thinking agent
+    await item.getByTestId('pending-count').getByText('1 pending request').waitFor({ timeout: 2000 });
+    await item.getByText('Thinking').waitFor({ timeout: 2000 });
+    await screenshot(page, 'sessions-pending');
+    await item.locator('a').click();
     await page.getByRole('button', { name: 'Approve Bash' }).waitFor({ timeout: 2000 });
     await page.getByRole('button', { name: 'Deny Bash' }).waitFor();
     await expectTidy(fx.alice);
