@@ -71,16 +71,13 @@ export async function resolveSecrets(store: AuthStore, opts: SecretsOptions, log
   if (chosen) {
     baseToken = chosen.token;
     baseTokenSource = fromEnv ? 'env' : 'settings file';
-    if (chosen.warning) {
-      log.warn({ source: baseTokenSource }, chosen.warning);
-      io.stderr(`[WARN] ${chosen.warning}`);
-    }
+    // One warning, on stderr in HAPI's `[WARN] …` form (a log line as well would print it twice).
+    if (chosen.warning) io.stderr(`[WARN] ${chosen.warning}`);
   } else if (generatedHere) {
     log.info('generated a new base token (CLI_API_TOKEN); see the banner on stderr');
     io.stderr(banner(baseToken));
   }
   if (isWeakToken(baseToken)) {
-    log.warn({ source: baseTokenSource }, 'CLI_API_TOKEN appears to be weak. Consider using a stronger secret.');
     io.stderr('[WARN] CLI_API_TOKEN appears to be weak. Consider using a stronger secret.');
   }
 
@@ -93,7 +90,6 @@ export async function resolveSecrets(store: AuthStore, opts: SecretsOptions, log
     ownerId: stored.ownerId,
   };
   if (secrets.adminToken === secrets.baseToken) {
-    log.warn('TEAMHUB_ADMIN_TOKEN equals the base token; admin calls will be refused until they differ');
     io.stderr('[WARN] TEAMHUB_ADMIN_TOKEN equals the base token; admin calls will be refused until they differ.');
   }
   if (opts.internalSecretFile) {
