@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { startHub, http, waitFor, decodeJwt, MACHINE_METADATA, type Hub } from '../helpers/hub-harness.js';
+import { connectCli } from '../helpers/cli-socket.js';
 
 describe('e2e admin: registered mode namespaces (create, rotate, revoke) across two replicas', function () {
   this.timeout(60_000);
@@ -46,6 +47,25 @@ describe('e2e admin: registered mode namespaces (create, rotate, revoke) across 
     const r = await http(hub.url, 'POST', '/api/auth', { body: { accessToken: `${hub.baseToken}:alice` } });
     expect(r.status).to.equal(401);
     expect(r.json).to.deep.equal({ error: 'Invalid access token' });
+  });
+
+  it("when alice's token meets carol's data on any surface (/cli, /api, socket), then it is refused", async () => {
+    const carol = await admin('POST', '/admin/v1/namespaces', { name: 'carol', label: 'Carol' });
+    const carolToken = carol.json.token as string;
+    const carolSession = await http(hub.url, "POST", "/cli/sessions", { token: carolToken, body: { tag: 'carol-1', metadata: { path: '/c', host: 'h' } } });
+    const sid = carolSession.json.session.id as string;
+    expect((await http(hub.url, 'GET', `/cli/sessions/${sid}`, { token: aliceToken })).status).to.equal(403);
+    const aliceJwt = await login(aliceToken);
+    expect((await http(hub.url, 'GET', `/api/sessions/${sid}`, { token: aliceJwt })).status).to.equal(403);
+    expect((await http(hub.url, 'GET', '/api/sessions', { token: aliceJwt })).json.sessions).to.deep.equal([]);
+    const sock = await connectCli(hub.url, aliceToken, { sessionId: sid });
+    try {
+      expect(await sock.waitEvent('error', (e) => e?.id === sid)).to.include({ code: 'access-denied' });
+      // A registered token carries no namespace of its own choosing: `<alice token>:carol` is just a wrong token.
+      expect(await cliStatus(hub.url, `${aliceToken}:carol`)).to.equal(401);
+    } finally {
+      sock.close();
+    }
   });
 
   it('when a duplicate or invalid namespace is created, then 4xx', async () => {
