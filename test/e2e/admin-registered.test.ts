@@ -52,7 +52,7 @@ describe('e2e admin: registered mode namespaces (create, rotate, revoke) across 
   it("when alice's token meets carol's data on any surface (/cli, /api, socket), then it is refused", async () => {
     const carol = await admin('POST', '/admin/v1/namespaces', { name: 'carol', label: 'Carol' });
     const carolToken = carol.json.token as string;
-    const carolSession = await http(hub.url, "POST", "/cli/sessions", { token: carolToken, body: { tag: 'carol-1', metadata: { path: '/c', host: 'h' } } });
+    const carolSession = await http(hub.url, 'POST', '/cli/sessions', { token: carolToken, body: { tag: 'carol-1', metadata: { path: '/c', host: 'h' } } });
     const sid = carolSession.json.session.id as string;
     expect((await http(hub.url, 'GET', `/cli/sessions/${sid}`, { token: aliceToken })).status).to.equal(403);
     const aliceJwt = await login(aliceToken);
