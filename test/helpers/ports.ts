@@ -1,18 +1,5 @@
-import net from 'node:net';
-
-/** A free TCP port on loopback (the OS picks it; the caller binds it soon after). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const addr = srv.address();
-      const port = typeof addr === 'object' && addr ? addr.port : 0;
-      srv.close(() => resolve(port));
-    });
-  });
-}
+/** A free TCP port on loopback: the launcher's own function, so tests pick ports the way `make run` does. */
+export { freeLoopbackPort as freePort } from '../../scripts/local-hub.js';
 
 /** Polls `check` until it returns truthy or the timeout passes. */
 export async function waitFor<T>(check: () => T | Promise<T>, opts: { timeoutMs?: number; intervalMs?: number; what?: string } = {}): Promise<NonNullable<T>> {
