@@ -10,23 +10,33 @@ import { expectTidy, logIn, startWebFixture, type WebFixture } from './fixture.j
  * A CLI session the way `hapi` starts one: POST /cli/sessions, then a session socket kept alive,
  * on the OTHER gateway replica than the pages use, so every live update crosses replicas.
  */
-async function startCliSession(fx: WebFixture, token: string, path: string): Promise<{ id: string; cli: CliSocket; stop(): void }> {
+interface CliSession {
+  id: string;
+  cli: CliSocket;
+  /** What the next session-alive heartbeats say (sent at once too). */
+  setThinking(thinking: boolean): void;
+  stop(): void;
+}
+
+async function startCliSession(fx: WebFixture, token: string, path: string): Promise<CliSession> {
   const cliUrl = fx.hub.urls[1] ?? fx.hub.url;
   const res = await http(cliUrl, 'POST', '/cli/sessions', { token, body: { tag: randomUUID(), metadata: { ...SESSION_METADATA, path }, agentState: {} } });
   expect(res.status, res.text).to.equal(200);
   const id = res.json.session.id as string;
   const cli = await connectCli(cliUrl, token, { sessionId: id });
-  const alive = () => cli.socket.emit('session-alive', { sid: id, time: Date.now(), thinking: false });
+  let thinking = false;
+  const alive = () => cli.socket.emit('session-alive', { sid: id, time: Date.now(), thinking });
   alive();
   const timer = setInterval(alive, 2000);
-  return { id, cli, stop: () => (clearInterval(timer), cli.close()) };
+  const setThinking = (t: boolean) => ((thinking = t), alive());
+  return { id, cli, setThinking, stop: () => (clearInterval(timer), cli.close()) };
 }
 
 describe('browser: the web page as alice and bob use it (two gateway replicas)', function () {
   this.timeout(90_000);
   let fx: WebFixture;
   const stops: Array<() => void> = [];
-  let session: { id: string; cli: CliSocket };
+  let session: CliSession;
 
   before(async () => {
     fx = await startWebFixture({}, 2);
@@ -123,7 +133,7 @@ describe('browser: the web page as alice and bob use it (two gateway replicas)',
     await item.waitFor();
     const ack = await cli.ack('update-state', { sid: id, expectedVersion: 1, agentState: { requests } });
     expect(ack.result, JSON.stringify(ack)).to.equal('success');
-    cli.socket.emit('session-alive', { sid: id, time: Date.now(), thinking: true });
+    session.setThinking(true);
     // the list says so live: a pending request and a thinking agent
     await item.getByTestId('pending-count').getByText('1 pending request').waitFor({ timeout: 2000 });
     await item.getByText('Thinking').waitFor({ timeout: 2000 });
