@@ -82,14 +82,25 @@ export class CredentialService {
   /** Records a failed credential (hub-level entry: the claimed namespace is not trusted). */
   private async failed(action: string, clientAddr: string, surface: string, err: AppError, count: number): Promise<void> {
     await this.d.audit.record({ action, namespace: null, clientAddr, outcome: 'denied', actor: 'unknown', detail: `surface=${surface}; ${err.message}` });
-    if (count === this.d.throttle.limit) {
-      this.d.log.warn({ clientAddr }, 'client address throttled after repeated failed credentials');
-      await this.d.audit.record({ action, namespace: null, clientAddr, outcome: 'throttled', actor: 'unknown', detail: `surface=${surface}; ${count} failures` });
-    }
+    if (count === this.d.throttle.limit) this.d.log.warn({ clientAddr }, 'client address throttled after repeated failed credentials');
+  }
+
+  /**
+   * Records an attempt refused because its address is throttled. Bounded: past twice the limit
+   * in one window, refusals are no longer written, so a flood cannot grow the audit log.
+   */
+  private async refused(action: string, clientAddr: string, surface: string, count: number): Promise<void> {
+    if (count > 2 * this.d.throttle.limit) return;
+    await this.d.audit.record({ action, namespace: null, clientAddr, outcome: 'throttled', actor: 'unknown', detail: `surface=${surface}; refused after ${count - 1} failures` });
   }
 
   private guarded<T>(action: string, clientAddr: string, surface: string, attempt: () => Promise<T>): Promise<T> {
-    return this.d.throttle.guard(clientAddr, attempt, (err, count) => this.failed(action, clientAddr, surface, err, count));
+    return this.d.throttle.guard(
+      clientAddr,
+      attempt,
+      (err, count) => this.failed(action, clientAddr, surface, err, count),
+      (_err, count) => this.refused(action, clientAddr, surface, count),
+    );
   }
 
   /**

@@ -58,8 +58,19 @@ export class FailureThrottle {
    * Runs `attempt` unless the address is throttled; an 'unauthenticated' failure is counted,
    * `onFailure` is told the new count, and the original error is rethrown.
    */
-  async guard<T>(addr: string, attempt: () => Promise<T>, onFailure?: (err: AppError, count: number) => Promise<void>): Promise<T> {
-    await this.check(addr);
+  async guard<T>(
+    addr: string,
+    attempt: () => Promise<T>,
+    onFailure?: (err: AppError, count: number) => Promise<void>,
+    onRefused?: (err: AppError, count: number) => Promise<void>,
+  ): Promise<T> {
+    try {
+      await this.check(addr);
+    } catch (err) {
+      // A refused attempt still counts (its window does not move), so the audit can show it.
+      if (onRefused && err instanceof AppError && err.code === 'resource_exhausted') await onRefused(err, await this.recordFailure(addr));
+      throw err;
+    }
     try {
       return await attempt();
     } catch (err) {

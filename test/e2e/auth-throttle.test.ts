@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { startHub, http, type Hub } from '../helpers/hub-harness.js';
+import { RpcClient } from '../../lib/grpc/client.js';
+import { AuthServiceService } from '../../lib/gen/teamhub/auth/v1/auth.js';
 
 describe('e2e auth: repeated wrong tokens from one address are throttled (default limit)', function () {
   this.timeout(60_000);
@@ -27,5 +29,15 @@ describe('e2e auth: repeated wrong tokens from one address are throttled (defaul
     const web = await http(hub.url, 'POST', '/api/auth', { body: { accessToken: 'wrong:alice' } });
     expect(web.status).to.equal(429);
     expect(Number(web.headers.get('retry-after'))).to.be.greaterThan(0);
+
+    // The audit log shows each of the 12 attempts. Read it from the auth service directly: this
+    // address is throttled, so even the admin API would refuse it for now.
+    const auth = new RpcClient(AuthServiceService, hub.addrs.auth, { internalSecret: hub.internalSecret });
+    const { entries } = await auth.call('listAudit', { limit: 500 }, { hub: true });
+    auth.close();
+    const failed = entries.filter((e) => e.action === 'login_failed');
+    expect(failed.filter((e) => e.outcome === 'denied')).to.have.length(10);
+    expect(failed.filter((e) => e.outcome === 'throttled')).to.have.length(2);
+    expect(failed.every((e) => e.namespace === undefined && e.clientAddr !== '')).to.equal(true);
   });
 });
