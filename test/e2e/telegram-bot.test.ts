@@ -8,7 +8,7 @@ const ALICE_TG = 4101;
 const BOB_TG = 4202;
 
 /**
- * The whole path through real processes: gateway, session service and TWO auth replicas (the
+ * The whole path through real processes: TWO gateways, session service and TWO auth replicas (the
  * bot runs in both) on Mongo + NATS; a socket.io-client plays the `hapi` CLI; a stub plays
  * Telegram. Accounts are bound through the gateway's `POST /api/bind`.
  */
@@ -31,6 +31,7 @@ describe('e2e telegram: notification and approve button reach the CLI socket, pe
     stub = await startTelegramStub();
     hub = await startHub({
       store: 'mongo',
+      gateways: 2,
       authReplicas: 2,
       env: {
         TELEGRAM_BOT_TOKEN: stub.token,
@@ -56,7 +57,8 @@ describe('e2e telegram: notification and approve button reach the CLI socket, pe
     const created = await http(hub.url, 'POST', '/cli/sessions', { token: alice, body: { tag: 'tg-e2e', metadata: { ...SESSION_METADATA, name: 'alice-e2e' }, agentState: {} } });
     expect(created.status, created.text).to.equal(200);
     const session = created.json.session as { id: string; agentStateVersion: number };
-    cli = await connectCli(hub.url, alice, { sessionId: session.id });
+    // The CLI sits on the second gateway replica; the bot reaches it through NATS all the same.
+    cli = await connectCli(hub.urls[1]!, alice, { sessionId: session.id });
     cli.socket.on('rpc-request', (req: { method: string; params: string }, cb: (s: string) => void) => {
       rpc.push({ method: req.method, params: JSON.parse(req.params) });
       cb(JSON.stringify({ ok: true }));
