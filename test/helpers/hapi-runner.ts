@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -110,6 +110,8 @@ export interface RealRunner {
   run(args: string[], timeoutMs?: number): Promise<{ code: number | null; out: string }>;
   log(): string;
   stop(): Promise<void>;
+  /** Exit code and output of `hapi runner start` itself. */
+  start: { code: number | null; out: string };
 }
 
 function readJson(file: string): Record<string, unknown> | undefined {
@@ -157,7 +159,7 @@ export function runnerHome(home?: string): { home: string; workspace: string } {
  * `HAPI_HOME=<home> HAPI_API_URL=<url> CLI_API_TOKEN=<token> hapi runner start --workspace-root <ws>`.
  * The command returns once the runner daemon is launched; the daemon then registers on its own.
  */
-export async function startRealRunner(url: string, token: string, at = runnerHome()): Promise<RealRunner> {
+export async function startRealRunner(url: string, token: string, at = runnerHome(), opts: { mayBeRefused?: boolean } = {}): Promise<RealRunner> {
   const env: NodeJS.ProcessEnv = {
     PATH: '/usr/local/bin:/usr/bin:/bin',
     HOME: at.home,
@@ -168,7 +170,9 @@ export async function startRealRunner(url: string, token: string, at = runnerHom
   const state = () => readJson(path.join(at.home, 'runner.state.json'));
   const pid = () => (typeof state()?.pid === 'number' ? (state()!.pid as number) : undefined);
   const started = await runHapi(['runner', 'start', '--workspace-root', at.workspace], env);
-  if (started.code !== 0) throw new Error(`hapi runner start exited ${started.code}: ${started.out}`);
+  // A runner the hub refuses (403) either reports success and dies a moment later or reports
+  // "Failed to start runner", depending on timing; callers expecting a refusal accept both.
+  if (started.code !== 0 && !opts.mayBeRefused) throw new Error(`hapi runner start exited ${started.code}: ${started.out}`);
   const runner: RealRunner = {
     ...at,
     env,
@@ -180,8 +184,10 @@ export async function startRealRunner(url: string, token: string, at = runnerHom
     run: (args, timeoutMs) => runHapi(args, env, timeoutMs),
     log: () => {
       const file = state()?.runnerLogPath;
-      return typeof file === 'string' && existsSync(file) ? readFileSync(file, 'utf8').slice(-8000) : '';
+      if (typeof file === 'string' && existsSync(file)) return readFileSync(file, 'utf8').slice(-8000);
+      return newestLogs(path.join(at.home, 'logs'));
     },
+    start: started,
     stop: async () => {
       const p = pid();
       if (processAlive(p)) await runHapi(['runner', 'stop'], env, 15_000);
@@ -196,4 +202,16 @@ export async function startRealRunner(url: string, token: string, at = runnerHom
 export async function stopRealRunners(runners: (RealRunner | undefined)[]): Promise<void> {
   await Promise.all(runners.map((r) => r?.stop().catch(() => undefined)));
   for (const r of runners) if (r) rmSync(r.home, { recursive: true, force: true });
+}
+
+/** The runner's log files (newest last) when runner.state.json never named one. */
+function newestLogs(dir: string): string {
+  if (!existsSync(dir)) return '';
+  return readdirSync(dir)
+    .map((f) => path.join(dir, f))
+    .filter((f) => statSync(f).isFile())
+    .sort((x, y) => statSync(x).mtimeMs - statSync(y).mtimeMs)
+    .map((f) => readFileSync(f, 'utf8'))
+    .join('\n')
+    .slice(-8000);
 }
