@@ -54,11 +54,7 @@ export async function stopRunner(home: string, url: string): Promise<void> {
   }
 }
 
-export async function webToken(url: string, accessToken: string): Promise<string> {
-  const res = await http(url, 'POST', '/api/auth', { body: { accessToken } });
-  if (res.status !== 200) throw new Error(`login failed: ${res.status} ${res.text}`);
-  return res.json.token as string;
-}
+export { webToken } from '../helpers/hub-harness.js';
 
 /** The ids in `GET /api/<kind>` for a web JWT. */
 export async function listIds(url: string, jwt: string, kind: 'machines' | 'sessions'): Promise<string[]> {

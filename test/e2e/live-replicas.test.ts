@@ -1,20 +1,11 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { startHub, http, waitFor, SESSION_METADATA, type Hub } from '../helpers/hub-harness.js';
+import { startHub, http, waitFor, webToken, createCliSession, type Hub } from '../helpers/hub-harness.js';
 import { connectCli, type CliSocket } from '../helpers/cli-socket.js';
 import { openSse, type SseClient } from '../helpers/sse-client.js';
 
-async function createSession(hub: Hub, token: string): Promise<any> {
-  const res = await http(hub.url, 'POST', '/cli/sessions', { token, body: { tag: randomUUID(), metadata: SESSION_METADATA, agentState: {} } });
-  expect(res.status, res.text).to.equal(200);
-  return res.json.session;
-}
-
-async function jwt(hub: Hub, accessToken: string): Promise<string> {
-  const res = await http(hub.url, 'POST', '/api/auth', { body: { accessToken } });
-  expect(res.status, res.text).to.equal(200);
-  return res.json.token;
-}
+const createSession = (hub: Hub, token: string, tag?: string) => createCliSession(hub.url, token, tag);
+const jwt = (hub: Hub, accessToken: string) => webToken(hub.url, accessToken);
 
 describe('e2e live: two gateway replicas', function () {
   this.timeout(60_000);

@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { startHub, http, waitFor, SESSION_METADATA, type Hub } from '../helpers/hub-harness.js';
+import { startHub, http, waitFor, SESSION_METADATA, webToken, createCliSession, type Hub } from '../helpers/hub-harness.js';
 import { connectCli, type CliSocket } from '../helpers/cli-socket.js';
 import { openSse } from '../helpers/sse-client.js';
 import { connect } from '@nats-io/transport-node';
 import { entityWildcard } from '../../lib/nats/subjects.js';
 import type { Namespace } from '../../lib/namespace.js';
+
+const createSession = (hub: Hub, token: string, tag?: string) => createCliSession(hub.url, token, tag);
+const jwt = (hub: Hub, accessToken: string) => webToken(hub.url, accessToken);
 
 const LIVE_ENV = {
   TEAMHUB_SESSION_TIMEOUT_MS: '1500',
@@ -13,18 +16,6 @@ const LIVE_ENV = {
   TEAMHUB_REPLICA_LEASE_MS: '1500',
   TEAMHUB_SSE_HEARTBEAT_MS: '300',
 };
-
-async function createSession(hub: Hub, token: string, tag = randomUUID()): Promise<any> {
-  const res = await http(hub.url, 'POST', '/cli/sessions', { token, body: { tag, metadata: SESSION_METADATA, agentState: {} } });
-  expect(res.status, res.text).to.equal(200);
-  return res.json.session;
-}
-
-async function jwt(hub: Hub, accessToken: string): Promise<string> {
-  const res = await http(hub.url, 'POST', '/api/auth', { body: { accessToken } });
-  expect(res.status, res.text).to.equal(200);
-  return res.json.token;
-}
 
 describe('e2e live: a session-scoped CLI socket', function () {
   this.timeout(60_000);

@@ -12,11 +12,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export const HAPI_BIN = path.join(ROOT, 'node_modules', '@twsxtd', 'hapi-linux-x64', 'bin', 'hapi');
 
 /** A web JWT for an access token (`POST /api/auth`). */
-export async function webToken(url: string, accessToken: string): Promise<string> {
-  const r = await http(url, 'POST', '/api/auth', { body: { accessToken } });
-  if (r.status !== 200 || typeof r.json?.token !== 'string') throw new Error(`POST /api/auth ${r.status}: ${r.text}`);
-  return r.json.token as string;
-}
+export { webToken } from './hub-harness.js';
 
 /** `POST /cli/machines` as a runner does (status and body returned). */
 export function registerMachine(url: string, token: string, id: string, metadata: Record<string, unknown> = MACHINE_METADATA) {

@@ -233,3 +233,17 @@ export function httpDeclaredBody(base: string, method: string, urlPath: string, 
     sock.setTimeout(10_000, () => sock.destroy(new Error('timeout')));
   });
 }
+
+/** `POST /api/auth {accessToken}` → the web JWT; throws with the hub's answer otherwise. */
+export async function webToken(url: string, accessToken: string): Promise<string> {
+  const r = await http(url, 'POST', '/api/auth', { body: { accessToken } });
+  if (r.status !== 200 || typeof (r.json as { token?: unknown })?.token !== 'string') throw new Error(`POST /api/auth ${r.status}: ${r.text}`);
+  return (r.json as { token: string }).token;
+}
+
+/** `POST /cli/sessions` as the CLI does (a fresh tag by default); throws unless 200. */
+export async function createCliSession(url: string, token: string, tag: string = randomBytes(8).toString('hex')): Promise<any> {
+  const r = await http(url, 'POST', '/cli/sessions', { token, body: { tag, metadata: SESSION_METADATA, agentState: {} } });
+  if (r.status !== 200) throw new Error(`POST /cli/sessions ${r.status}: ${r.text}`);
+  return (r.json as { session: unknown }).session;
+}
