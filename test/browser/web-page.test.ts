@@ -66,14 +66,14 @@ describe('browser: the web page as alice and bob use it (two gateway replicas)',
 
   it("when a CLI starts a session for alice, then it appears on alice's page within 2 s without reload and never on bob's", async () => {
     const started = Date.now();
-    const s = await startCliSession(fx, fx.token.alice, '/home/alice/projects/teamhub-web');
+    const s = await startCliSession(fx, fx.token.alice, '/srv/alice/projects/teamhub-web');
     stops.push(s.stop);
     session = s;
     await fx.alice.page.locator(`[data-session-id="${s.id}"]`).waitFor({ timeout: 2000 });
     expect(Date.now() - started).to.be.below(2000 + 500);
     await fx.alice.page.locator(`[data-session-id="${s.id}"]`).getByText('Active').waitFor();
     // bob's own session shows up on his page, so his stream is live, and alice's is not there
-    const b = await startCliSession(fx, fx.token.bob, '/home/bob/work');
+    const b = await startCliSession(fx, fx.token.bob, '/srv/bob/work');
     stops.push(b.stop);
     await fx.bob.page.locator(`[data-session-id="${b.id}"]`).waitFor({ timeout: 2000 });
     expect(await fx.bob.page.locator(`[data-session-id="${s.id}"]`).count()).to.equal(0);
@@ -155,7 +155,7 @@ describe('browser: the web page as alice and bob use it (two gateway replicas)',
 
   it('when a session has more messages than one page, then "Load older messages" brings in the rest, oldest first', async () => {
     const { page } = fx.alice;
-    const s = await startCliSession(fx, fx.token.alice, '/home/alice/long-chat');
+    const s = await startCliSession(fx, fx.token.alice, '/srv/alice/long-chat');
     stops.push(s.stop);
     const agent = (text: string) => ({ role: 'agent', content: { type: 'output', data: { type: 'assistant', message: { content: [{ type: 'text', text }] } } } });
     for (let i = 1; i <= 60; i++) s.cli.socket.emit('message', { sid: s.id, message: agent(`line ${i}`) });

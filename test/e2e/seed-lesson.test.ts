@@ -29,7 +29,7 @@ describe('e2e seed lesson: one hub, one base token, a namespace per teammate', f
       const runner = await connectCli(hub.url, token(m), { machineId });
       sockets.push(runner);
       runner.socket.emit('machine-alive', { machineId, time: Date.now() });
-      const created = await http(hub.url, 'POST', '/cli/sessions', { token: token(m), body: { tag: `seed-${m}`, metadata: { path: `/home/${m}/proj`, host: `${m}-laptop` } } });
+      const created = await http(hub.url, 'POST', '/cli/sessions', { token: token(m), body: { tag: `seed-${m}`, metadata: { path: `/srv/${m}/proj`, host: `${m}-laptop` } } });
       expect(created.status, created.text).to.equal(200);
       sessions.set(m, (created.json as { session: { id: string } }).session.id);
       const login = await http(hub.url, 'POST', '/api/auth', { body: { accessToken: token(m) } });

@@ -6,7 +6,7 @@ import { REPO_ROOT, run } from './run.js';
 
 /**
  * Absolute paths of this machine: the work and root trees always; under /home only the folders
- * that exist here, so an example such as a `/home/you/project` placeholder is not a leak.
+ * that exist here, so a made-up example path in test data or a placeholder is not a leak.
  * Built from parts so this file does not match itself.
  */
 function machinePaths(): string[] {

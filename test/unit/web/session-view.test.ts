@@ -3,7 +3,7 @@ import { applySessionPatch, mergeMessages, messageView, pendingCount, sessionTit
 import { readClaims } from '../../../web/src/lib/jwt.js';
 import type { Message, Session } from '../../../web/src/lib/types.js';
 
-const base: Session = { id: 's-1', active: true, thinking: false, activeAt: 1, updatedAt: 1, metadata: { path: '/home/a/proj', host: 'h' } };
+const base: Session = { id: 's-1', active: true, thinking: false, activeAt: 1, updatedAt: 1, metadata: { path: '/srv/a/proj', host: 'h' } };
 const msg = (seq: number, content: unknown, localId: string | null = null): Message => ({ id: `m${seq}`, seq, localId, content, createdAt: seq });
 
 describe('web session view helpers', () => {

@@ -74,7 +74,7 @@ export function SpawnView({ machines, machineId }: { machines: LiveList<Machine>
             ))}
           </select>
           <label for="spawn-dir">Folder on the machine</label>
-          <input id="spawn-dir" value={dir} spellcheck={false} placeholder="/home/you/project" onInput={(e) => setDir((e.currentTarget as HTMLInputElement).value)} />
+          <input id="spawn-dir" value={dir} spellcheck={false} placeholder="/srv/projects/app" onInput={(e) => setDir((e.currentTarget as HTMLInputElement).value)} />
           {machine?.metadata?.workspaceRoots?.length ? (
             <p class="help">Allowed roots: {machine.metadata.workspaceRoots.join(', ')}</p>
           ) : null}
