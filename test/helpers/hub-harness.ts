@@ -34,7 +34,8 @@ export interface Hub {
   natsUrl: string;
   /** gRPC address (host:port) of each service. */
   addrs: Record<ServiceName, string>;
-  stopService(name: ServiceName): Promise<void>;
+  /** Stops a service (SIGTERM by default; SIGKILL to simulate a crash). */
+  stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
   startService(name: ServiceName): Promise<void>;
   killGateway(i: number, signal?: NodeJS.Signals): Promise<void>;
   /** Output of a process, for diagnostics. */
@@ -145,8 +146,8 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
       internalSecret,
       natsUrl: nats.url,
       addrs,
-      stopService: async (name) => {
-        await procs.get(name)?.stop();
+      stopService: async (name, signal) => {
+        await procs.get(name)?.stop(signal);
         procs.delete(name);
       },
       startService,
