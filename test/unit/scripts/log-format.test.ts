@@ -1,0 +1,33 @@
+import { expect } from 'chai';
+import { formatLogLine, colorize } from '../../../scripts/log-format.js';
+
+describe('launcher log lines', () => {
+  it('when a pino JSON line comes in, then it becomes "HH:MM:SS LEVEL msg key=value"', () => {
+    const line = JSON.stringify({ level: 40, time: Date.UTC(2026, 10, 25, 16, 8, 19), pid: 1, hostname: 'h', service: 'auth', msg: 'port in use', port: 3006, path: '/a b' });
+    expect(formatLogLine(line)).to.equal('16:08:19 WARN  port in use  port=3006 path="/a b"');
+  });
+
+  it('when an error is logged at error level, then its type, message and stack are shown', () => {
+    const line = JSON.stringify({ level: 50, time: 0, msg: 'startup failed', err: { type: 'Error', message: 'boom', stack: 'Error: boom\n    at x' } });
+    expect(formatLogLine(line)).to.equal('00:00:00 ERROR startup failed  err="Error: boom"\nError: boom\n    at x');
+  });
+
+  it('when a nats-server line comes in, then it is shortened the same way', () => {
+    expect(formatLogLine('[123] 2026/11/25 16:18:14.123456 [INF] Server is ready')).to.equal('16:18:14 INFO  Server is ready');
+  });
+
+  it('when a line is neither, or is broken JSON, then it is passed through unchanged', () => {
+    for (const l of ['TEAMHUB_READY auth port=1', '{not json', '{"msg":"no level"}']) expect(formatLogLine(l)).to.equal(l);
+  });
+
+  it('when long values are logged, then they are cut at 160 characters', () => {
+    const out = formatLogLine(JSON.stringify({ level: 30, time: 0, msg: 'm', detail: 'x'.repeat(500) }));
+    expect(out.length).to.be.below(200);
+    expect(out.endsWith('...')).to.equal(true);
+  });
+
+  it('when colors are off, then labels are plain', () => {
+    expect(colorize('auth', 0, false)).to.equal('auth');
+    expect(colorize('auth', 0, true)).to.equal('\x1b[36mauth\x1b[0m');
+  });
+});
