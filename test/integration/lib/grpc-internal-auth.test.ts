@@ -1,5 +1,8 @@
 import { expect } from 'chai';
 import * as grpc from '@grpc/grpc-js';
+import * as protoLoader from '@grpc/proto-loader';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { buildGrpcServer, service, namespaced, hubScoped, type BuiltServer, type Handler } from '../../../lib/grpc/server.js';
 import { RpcClient } from '../../../lib/grpc/client.js';
 import { buildCallMetadata } from '../../../lib/grpc/metadata.js';
@@ -103,6 +106,40 @@ describe('internal gRPC calls (real server on loopback)', () => {
     const err = await client.call('getMachine', { namespace: 'alice', id: 'boom' }, { namespace: 'alice' as Namespace }).catch((e) => e);
     expect(err.code).to.equal('internal');
     expect(err.message).to.equal('internal error');
+  });
+
+  /** A generic client for a proto file shipped inside an npm package (health, reflection). */
+  function packageClient(pkgFile: string, service: string): grpc.Client {
+    const file = createRequire(import.meta.url).resolve(pkgFile);
+    const def = protoLoader.loadSync(file, { includeDirs: [path.dirname(file)], enums: String });
+    const ctor = grpc.loadPackageDefinition(def);
+    const Client = service.split('.').reduce((o: any, k) => o[k], ctor) as typeof grpc.Client;
+    return new Client(address, grpc.credentials.createInsecure());
+  }
+
+  it('when the standard health service is asked, then the server and the named service are SERVING, with no credential needed', async () => {
+    const health = packageClient('grpc-health-check/proto/health/v1/health.proto', 'grpc.health.v1.Health') as grpc.Client & { check: Function };
+    const check = (service: string) =>
+      new Promise<{ status: string }>((resolve, reject) => health.check({ service }, (err: Error | null, res: { status: string }) => (err ? reject(err) : resolve(res))));
+    expect((await check('')).status).to.equal('SERVING');
+    expect((await check('teamhub.machine.v1.MachineService')).status).to.equal('SERVING');
+    health.close();
+  });
+
+  it('when server reflection is asked, then it lists the service', async () => {
+    const refl = packageClient('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto', 'grpc.reflection.v1.ServerReflection') as grpc.Client & {
+      serverReflectionInfo: () => grpc.ClientDuplexStream<unknown, { listServicesResponse?: { service: { name: string }[] } }>;
+    };
+    const call = refl.serverReflectionInfo();
+    const answer = new Promise<string[]>((resolve, reject) => {
+      call.on('data', (msg) => resolve((msg.listServicesResponse?.service ?? []).map((s: { name: string }) => s.name)));
+      call.on('error', reject);
+    });
+    call.write({ listServices: '' });
+    const names = await answer;
+    call.end();
+    refl.close();
+    expect(names).to.include('teamhub.machine.v1.MachineService');
   });
 
   it('when the server is unreachable, then the client fails with unavailable quickly', async () => {
