@@ -1,27 +1,21 @@
 import type { NatsConnection, Subscription } from '@nats-io/transport-node';
-import { RequestError, TimeoutError } from '@nats-io/transport-node';
 import type { Socket } from 'socket.io';
-import { AppError } from '../../lib/errors.js';
 import { RpcReply, RpcRequest } from '../../lib/gen/teamhub/events/v1/events.js';
 import type { Logger } from '../../lib/logger.js';
 import type { Namespace } from '../../lib/namespace.js';
 import { checkedPayload } from '../../lib/nats/connection.js';
 import { rpcSubject } from '../../lib/nats/subjects.js';
-
-/** Grace on top of the socket's ack timeout for the NATS round trip. */
-const TRANSPORT_GRACE_MS = 1_000;
+import { requestRpc } from '../../lib/rpc/rpc-request.js';
 
 interface Registration {
   socket: Socket;
   sub: Subscription;
 }
 
-const targetMissing = () => new AppError('unavailable', 'RPC target not registered', { details: { code: 'rpc_target_missing', hapiCode: 'rpc_target_missing' } });
-
 /**
  * HAPI's RPC relay across replicas: a socket's `rpc-register <scopeId>:<method>` subscribes this
  * replica to `rpcSubject(ns, scopeId, method)` (one queue group, so one socket answers); `call`
- * is a NATS request to that subject from any replica.
+ * is a NATS request to that subject from any replica (`lib/rpc/rpc-request.ts`).
  */
 export class RpcRouter {
   /** `<ns>\n<scopeId>:<method>` → the local socket that holds it. */
@@ -80,28 +74,7 @@ export class RpcRouter {
   }
 
   /** Calls `<scopeId>:<method>` wherever it is registered; resolves with the parsed ack. */
-  async call(ns: Namespace, scopeId: string, method: string, params: unknown, timeoutMs = this.defaultTimeoutMs): Promise<unknown> {
-    const req = RpcRequest.fromPartial({ namespace: ns, scopeId, method, paramsJson: JSON.stringify(params ?? null), timeoutMs });
-    let replyData: Uint8Array;
-    try {
-      const msg = await this.nc.request(rpcSubject(ns, scopeId, method), RpcRequest.encode(req).finish(), { timeout: timeoutMs + TRANSPORT_GRACE_MS });
-      replyData = msg.data;
-    } catch (err) {
-      if (err instanceof RequestError && err.isNoResponders()) throw targetMissing();
-      if (err instanceof TimeoutError) throw new AppError('deadline_exceeded', 'RPC call timed out', { cause: err });
-      throw new AppError('unavailable', 'RPC transport failed', { cause: err });
-    }
-    const reply = RpcReply.decode(replyData);
-    if (reply.namespace !== ns) throw new AppError('internal', 'RPC reply from another namespace');
-    if (!reply.ok) {
-      if (reply.errorCode === 'timeout') throw new AppError('deadline_exceeded', 'RPC call timed out');
-      if (reply.errorCode === 'rpc_target_missing') throw targetMissing();
-      throw new AppError('internal', 'RPC call failed', { details: { code: reply.errorCode } });
-    }
-    try {
-      return JSON.parse(reply.resultJson) as unknown;
-    } catch {
-      return reply.resultJson;
-    }
+  call(ns: Namespace, scopeId: string, method: string, params: unknown, timeoutMs = this.defaultTimeoutMs): Promise<unknown> {
+    return requestRpc(this.nc, ns, scopeId, method, params, timeoutMs);
   }
 }
