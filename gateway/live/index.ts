@@ -1,8 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { GatewayDeps } from '../deps.js';
 import type { Namespace } from '../../lib/namespace.js';
-import { EventPublisher } from '../../lib/events/publisher.js';
-import { eventsJetStream } from '../../lib/events/stream.js';
 import { registerApiMessageRoutes } from '../routes/api-messages.js';
 import { registerApiPermissionRoutes } from '../routes/api-permissions.js';
 import { registerApiSessionRoutes } from '../routes/api-sessions.js';
@@ -35,12 +33,11 @@ export interface LiveHandle {
 /** Registers the live routes and attaches Socket.IO to `app.server`. Call before `app.listen`. */
 export async function registerLive(app: FastifyInstance, deps: GatewayDeps): Promise<LiveHandle> {
   const { cfg, log } = deps;
-  const publisher = new EventPublisher(eventsJetStream(deps.nc));
   let leases: ReplicaLeases | undefined;
   const liveness = new Liveness({
     sessionTimeoutMs: cfg.sessionTimeoutMs,
     machineTimeoutMs: cfg.machineTimeoutMs,
-    effects: liveEffects(deps.clients, () => leases!, publisher),
+    effects: liveEffects(deps.clients, () => leases!),
     log,
   });
   leases = await ReplicaLeases.start(deps.nc, deps.replicaId, cfg.replicaLeaseMs, markDeadInactive(deps.clients), log);

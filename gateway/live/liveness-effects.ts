@@ -1,4 +1,3 @@
-import type { EventSink } from '../../lib/events/publisher.js';
 import { toJsonText } from '../../lib/json.js';
 import type { Namespace } from '../../lib/namespace.js';
 import type { ServiceClients } from '../deps.js';
@@ -21,8 +20,8 @@ export function markDeadInactive(clients: ServiceClients, clock: () => number = 
   return (rec) => setActive(clients, rec.kind, rec.namespace, rec.id, false, clock());
 }
 
-/** The real effects: service calls, KV ownership, and a published `thinking` patch. */
-export function liveEffects(clients: ServiceClients, leases: () => ReplicaLeases, events: EventSink): LivenessEffects {
+/** The real effects: service calls (the services write and publish) and KV ownership. */
+export function liveEffects(clients: ServiceClients, leases: () => ReplicaLeases): LivenessEffects {
   return {
     async activate(kind, ns, id, at, extra) {
       // Claim first: if this replica dies right after the store says active, the sweeper knows.
@@ -40,13 +39,8 @@ export function liveEffects(clients: ServiceClients, leases: () => ReplicaLeases
       await leases().release(kind, ns, id);
     },
     async thinking(ns, id, thinking, at) {
-      await events.publish(ns, {
-        entity: 'session',
-        entityId: id,
-        type: 'session-updated',
-        syncEvent: { type: 'session-updated', sessionId: id, data: { thinking, thinkingAt: at } },
-        sessionId: id,
-      });
+      // The session service owns `thinking` too, so every full session event it sends agrees.
+      await clients.session.call('setSessionThinking', { namespace: ns, id, thinking, at }, { namespace: ns });
     },
   };
 }

@@ -164,6 +164,20 @@ export class SessionDomain {
     return { session: updated, changed: true };
   }
 
+  /**
+   * The agent's turn started or ended. Writes only when the flag flips and the session is
+   * active (an inactive session is never thinking), then publishes the full session, so a page
+   * never sees a stale `thinking` from a later, unrelated update.
+   */
+  async setThinking(ns: Namespace, id: string, thinking: boolean, at: number): Promise<{ session: SessionRecord; changed: boolean }> {
+    const current = await this.require(ns, id);
+    if (current.thinking === thinking || (thinking && !current.active)) return { session: current, changed: false };
+    const updated = await this.store.patchSession(ns, id, { thinking, thinkingAt: at || this.clock() }, true);
+    if (!updated) return { session: await this.require(ns, id), changed: false };
+    await this.events.sessionUpdated(updated);
+    return { session: updated, changed: true };
+  }
+
   async end(ns: Namespace, id: string, reason: string): Promise<SessionRecord> {
     const patch = { active: false, thinking: false, activeTurnStartedAt: null, backgroundTaskCount: 0 };
     const updated = await this.store.patchSession(ns, id, patch, true);

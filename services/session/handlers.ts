@@ -42,6 +42,10 @@ export function sessionHandlers(domain: SessionDomain): ServiceHandlers<typeof S
       const { session, changed } = await domain.setActive(ctx.namespace, req.id, req.active, req.at);
       return { session: toProtoSession(session), changed };
     }),
+    setSessionThinking: namespaced(async (req, ctx) => {
+      const { session, changed } = await domain.setThinking(ctx.namespace, req.id, req.thinking, req.at);
+      return { session: toProtoSession(session), changed };
+    }),
     endSession: namespaced(async (req, ctx) => ({ session: toProtoSession(await domain.end(ctx.namespace, req.id, req.reason)) })),
     renameSession: namespaced(async (req, ctx) => ({ session: toProtoSession(await domain.rename(ctx.namespace, req.id, req.name)) })),
     archiveSession: namespaced(async (req, ctx) => ({ session: toProtoSession(await domain.archive(ctx.namespace, req.id)) })),

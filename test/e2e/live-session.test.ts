@@ -118,6 +118,23 @@ describe('e2e live: a session-scoped CLI socket', function () {
     expect(after.seq).to.equal(active.seq);
   });
 
+  it('when the agent starts thinking and then updates its state, then the stored session and every SSE update agree it is thinking', async () => {
+    const session = await createSession(hub, alice);
+    const sse = await openSse(hub.url, `/api/events?sessionId=${session.id}`, { token: aliceJwt });
+    const s = await open(alice, { sessionId: session.id });
+    s.socket.emit('session-alive', { sid: session.id, time: Date.now(), thinking: false });
+    const get = async () => (await http(hub.url, 'GET', `/api/sessions/${session.id}`, { token: aliceJwt })).json.session;
+    await waitFor(async () => (await get()).active === true, { what: 'active' });
+    s.socket.emit('session-alive', { sid: session.id, time: Date.now(), thinking: true });
+    await waitFor(async () => (await get()).thinking === true, { what: 'thinking stored' });
+    const ack = await s.ack('update-state', { sid: session.id, expectedVersion: 1, agentState: { requests: { r1: { tool: 'Bash', arguments: {}, createdAt: Date.now() } } } });
+    expect(ack.result).to.equal('success');
+    const last = await sse.waitFrame((f) => f.data?.type === 'session-updated' && f.data?.data?.agentStateVersion === 2);
+    expect(last.data.data.thinking, 'a later full update does not reset thinking').to.equal(true);
+    expect((await get()).thinking).to.equal(true);
+    sse.close();
+  });
+
   it('when an SSE stream is idle, then heartbeats arrive without an id', async () => {
     const stream = await openSse(hub.url, `/api/events?token=${aliceJwt}&all=true`);
     try {

@@ -38,7 +38,7 @@ describe('unit live: liveness tracker', () => {
     expect(live.lastAlive('session', alice, 's1')).to.equal(now() - 100);
   });
 
-  it('when thinking flips, then one publish per change and none while it stays', async () => {
+  it('when thinking flips, then one service call per change and none while it stays', async () => {
     const { live, calls, now } = setup();
     live.touch('session', alice, 's1', now(), { thinking: true });
     live.touch('session', alice, 's1', now(), { thinking: true });

@@ -160,6 +160,24 @@ describe('session domain', () => {
       expect(sink.types()).to.deep.equal(['session-updated']);
     });
 
+    it('when thinking flips on an active session, then one write and one full session-updated per flip; none otherwise', async () => {
+      const { domain, sink } = makeDomain();
+      const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
+      expect((await domain.setThinking(alice, a.id, true, 4)).changed, 'an inactive session never thinks').to.equal(false);
+      await domain.setActive(alice, a.id, true, 5);
+      sink.clear();
+      const on = await domain.setThinking(alice, a.id, true, 6);
+      expect(on.changed).to.equal(true);
+      expect(on.session).to.include({ thinking: true, thinkingAt: 6 });
+      expect((await domain.setThinking(alice, a.id, true, 7)).changed).to.equal(false);
+      const off = await domain.setThinking(alice, a.id, false, 8);
+      expect(off.session).to.include({ thinking: false, thinkingAt: 8 });
+      expect(sink.types()).to.deep.equal(['session-updated', 'session-updated']);
+      const data = (sink.events[0]!.input.syncEvent as { data: Record<string, unknown> }).data;
+      expect(data).to.include({ id: a.id, thinking: true, active: true });
+      await rejects(domain.setThinking(bob, a.id, true, 9), 'permission_denied');
+    });
+
     it('when ended, then inactive, session-updated then session-ended with the reason', async () => {
       const { domain, sink } = makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;

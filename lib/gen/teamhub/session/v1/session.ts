@@ -140,6 +140,18 @@ export interface SetSessionActiveResponse {
   changed: boolean;
 }
 
+/**
+ * The agent started or finished a turn (from `session-alive`'s thinking flag). Sent only when
+ * it flips, so this is a write per turn edge, never one per heartbeat; the stored value keeps
+ * every full session event (and so every page) consistent.
+ */
+export interface SetSessionThinkingRequest {
+  namespace: string;
+  id: string;
+  thinking: boolean;
+  at: number;
+}
+
 export interface EndSessionRequest {
   namespace: string;
   id: string;
@@ -2070,6 +2082,123 @@ export const SetSessionActiveResponse: MessageFns<SetSessionActiveResponse> = {
   },
 };
 
+function createBaseSetSessionThinkingRequest(): SetSessionThinkingRequest {
+  return { namespace: "", id: "", thinking: false, at: 0 };
+}
+
+export const SetSessionThinkingRequest: MessageFns<SetSessionThinkingRequest> = {
+  encode(message: SetSessionThinkingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.thinking !== false) {
+      writer.uint32(24).bool(message.thinking);
+    }
+    if (message.at !== 0) {
+      writer.uint32(32).int64(message.at);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSessionThinkingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSessionThinkingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.thinking = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.at = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSessionThinkingRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      thinking: isSet(object.thinking) ? globalThis.Boolean(object.thinking) : false,
+      at: isSet(object.at) ? globalThis.Number(object.at) : 0,
+    };
+  },
+
+  toJSON(message: SetSessionThinkingRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.thinking !== false) {
+      obj.thinking = message.thinking;
+    }
+    if (message.at !== 0) {
+      obj.at = Math.round(message.at);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSessionThinkingRequest>): SetSessionThinkingRequest {
+    return SetSessionThinkingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetSessionThinkingRequest>): SetSessionThinkingRequest {
+    const message = createBaseSetSessionThinkingRequest();
+    message.namespace = object.namespace ?? "";
+    message.id = object.id ?? "";
+    message.thinking = object.thinking ?? false;
+    message.at = object.at ?? 0;
+    return message;
+  },
+};
+
 function createBaseEndSessionRequest(): EndSessionRequest {
   return { namespace: "", id: "", at: 0, reason: "" };
 }
@@ -3441,6 +3570,17 @@ export const SessionServiceService = {
       Buffer.from(SetSessionActiveResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): SetSessionActiveResponse => SetSessionActiveResponse.decode(value),
   },
+  setSessionThinking: {
+    path: "/teamhub.session.v1.SessionService/SetSessionThinking" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetSessionThinkingRequest): Buffer =>
+      Buffer.from(SetSessionThinkingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetSessionThinkingRequest => SetSessionThinkingRequest.decode(value),
+    responseSerialize: (value: SetSessionActiveResponse): Buffer =>
+      Buffer.from(SetSessionActiveResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetSessionActiveResponse => SetSessionActiveResponse.decode(value),
+  },
   endSession: {
     path: "/teamhub.session.v1.SessionService/EndSession" as const,
     requestStream: false as const,
@@ -3519,6 +3659,7 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
   updateMetadata: handleUnaryCall<UpdateSessionDocRequest, UpdateSessionDocResponse>;
   updateAgentState: handleUnaryCall<UpdateSessionDocRequest, UpdateSessionDocResponse>;
   setSessionActive: handleUnaryCall<SetSessionActiveRequest, SetSessionActiveResponse>;
+  setSessionThinking: handleUnaryCall<SetSessionThinkingRequest, SetSessionActiveResponse>;
   endSession: handleUnaryCall<EndSessionRequest, EndSessionResponse>;
   renameSession: handleUnaryCall<RenameSessionRequest, SessionResponse>;
   archiveSession: handleUnaryCall<ArchiveSessionRequest, SessionResponse>;
@@ -3615,6 +3756,21 @@ export interface SessionServiceClient extends Client {
   ): ClientUnaryCall;
   setSessionActive(
     request: SetSessionActiveRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetSessionActiveResponse) => void,
+  ): ClientUnaryCall;
+  setSessionThinking(
+    request: SetSessionThinkingRequest,
+    callback: (error: ServiceError | null, response: SetSessionActiveResponse) => void,
+  ): ClientUnaryCall;
+  setSessionThinking(
+    request: SetSessionThinkingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetSessionActiveResponse) => void,
+  ): ClientUnaryCall;
+  setSessionThinking(
+    request: SetSessionThinkingRequest,
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: SetSessionActiveResponse) => void,
