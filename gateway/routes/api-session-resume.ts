@@ -6,7 +6,7 @@ import type { Machine } from '../../lib/gen/teamhub/machine/v1/machine.js';
 import type { Session } from '../../lib/gen/teamhub/session/v1/session.js';
 import type { GatewayDeps } from '../deps.js';
 import type { LiveHandle } from '../live/index.js';
-import { requireWebPrincipal } from '../http/web-auth.js';
+import { requireWebSession } from './api-sessions-guard.js';
 import type { SpawnAnswer, SpawnOptions } from './api-machines.js';
 
 /** What the resume routes borrow from the machine routes (passed in, so there is no import cycle). */
@@ -40,11 +40,7 @@ const resumeError = (code: string, message: string, status: 'unavailable' | 'fai
   new AppError(status, message, { details: { hapiCode: code } });
 
 async function resume(deps: GatewayDeps, live: LiveHandle, tools: ResumeTools, request: FastifyRequest<{ Params: { id: string } }>): Promise<{ session: Session; answer: SpawnAnswer }> {
-  const { namespace } = await requireWebPrincipal(request, deps);
-  const scope = { namespace, requestId: request.id };
-  // Session guard: 403 Session access denied / 404 Session not found, from the service.
-  const { session } = await deps.clients.session.call('getSession', { namespace, id: request.params.id }, scope);
-  if (!session) throw new AppError('not_found', 'Session not found');
+  const { ns: namespace, session } = await requireWebSession(request, deps, request.params.id);
   if (session.active) return { session, answer: { type: 'success', sessionId: session.id } };
   const meta = fromJsonText(session.metadataJson) as Metadata | null;
   const directory = meta && typeof meta === 'object' ? str(meta.path) : undefined;
