@@ -121,11 +121,23 @@ export interface GetJwtVerifierResponse {
   revoked: RevokedToken[];
   /** Per-namespace cut-off: tokens issued before this time (milliseconds) are revoked. */
   revokedBefore: { [key: string]: number };
+  /**
+   * Registered mode: each namespace that is not revoked, with the hex SHA-256 of its current
+   * token. A gateway closes a socket opened with any other token of a namespace (one rotated or
+   * revoked while the gateway missed the revocation event).
+   */
+  registeredMode: boolean;
+  namespaceTokenSha256: { [key: string]: string };
 }
 
 export interface GetJwtVerifierResponse_RevokedBeforeEntry {
   key: string;
   value: number;
+}
+
+export interface GetJwtVerifierResponse_NamespaceTokenSha256Entry {
+  key: string;
+  value: string;
 }
 
 export interface RevokedToken {
@@ -234,6 +246,44 @@ export interface ListTelegramRecipientsRequest {
 
 export interface ListTelegramRecipientsResponse {
   telegramUserIds: number[];
+}
+
+/**
+ * Which namespace a Telegram account is bound to; absent when it is bound to none. Hub-scoped:
+ * the bot asks before it knows the namespace of the account that tapped a button.
+ */
+export interface GetTelegramBindingRequest {
+  telegramUserId: number;
+}
+
+export interface GetTelegramBindingResponse {
+  namespace?: string | undefined;
+}
+
+/** A namespace's Telegram bindings. Namespaced: the caller's own; hub-scoped (admin): the named one. */
+export interface ListTelegramBindingsRequest {
+  namespace?: string | undefined;
+}
+
+export interface TelegramBindingInfo {
+  telegramUserId: number;
+  namespace: string;
+  createdAt: number;
+}
+
+export interface ListTelegramBindingsResponse {
+  bindings: TelegramBindingInfo[];
+}
+
+/** Removes one binding of the namespace. Namespaced: only from the caller's own namespace. */
+export interface RemoveTelegramBindingRequest {
+  namespace?: string | undefined;
+  telegramUserId: number;
+  clientAddr: string;
+}
+
+export interface RemoveTelegramBindingResponse {
+  removed: boolean;
 }
 
 export interface GetHubInfoRequest {
@@ -1131,7 +1181,13 @@ export const GetJwtVerifierRequest: MessageFns<GetJwtVerifierRequest> = {
 };
 
 function createBaseGetJwtVerifierResponse(): GetJwtVerifierResponse {
-  return { jwtSecret: Buffer.alloc(0), revoked: [], revokedBefore: {} };
+  return {
+    jwtSecret: Buffer.alloc(0),
+    revoked: [],
+    revokedBefore: {},
+    registeredMode: false,
+    namespaceTokenSha256: {},
+  };
 }
 
 export const GetJwtVerifierResponse: MessageFns<GetJwtVerifierResponse> = {
@@ -1144,6 +1200,13 @@ export const GetJwtVerifierResponse: MessageFns<GetJwtVerifierResponse> = {
     }
     globalThis.Object.entries(message.revokedBefore).forEach(([key, value]: [string, number]) => {
       GetJwtVerifierResponse_RevokedBeforeEntry.encode({ key: key as any, value }, writer.uint32(26).fork()).join();
+    });
+    if (message.registeredMode !== false) {
+      writer.uint32(32).bool(message.registeredMode);
+    }
+    globalThis.Object.entries(message.namespaceTokenSha256).forEach(([key, value]: [string, string]) => {
+      GetJwtVerifierResponse_NamespaceTokenSha256Entry.encode({ key: key as any, value }, writer.uint32(42).fork())
+        .join();
     });
     return writer;
   },
@@ -1185,6 +1248,25 @@ export const GetJwtVerifierResponse: MessageFns<GetJwtVerifierResponse> = {
             const entry3 = GetJwtVerifierResponse_RevokedBeforeEntry.decode(reader, reader.uint32());
             if (entry3.value !== undefined) {
               message.revokedBefore[entry3.key] = entry3.value;
+            }
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.registeredMode = reader.bool();
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            const entry5 = GetJwtVerifierResponse_NamespaceTokenSha256Entry.decode(reader, reader.uint32());
+            if (entry5.value !== undefined) {
+              message.namespaceTokenSha256[entry5.key] = entry5.value;
             }
             continue;
           }
@@ -1237,6 +1319,38 @@ export const GetJwtVerifierResponse: MessageFns<GetJwtVerifierResponse> = {
           {},
         )
         : {},
+      registeredMode: isSet(object.registeredMode)
+        ? globalThis.Boolean(object.registeredMode)
+        : isSet(object.registered_mode)
+        ? globalThis.Boolean(object.registered_mode)
+        : false,
+      namespaceTokenSha256: isObject(object.namespaceTokenSha256)
+        ? (globalThis.Object.entries(object.namespaceTokenSha256) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : isObject(object.namespace_token_sha256)
+        ? (globalThis.Object.entries(object.namespace_token_sha256) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
     };
   },
 
@@ -1254,6 +1368,18 @@ export const GetJwtVerifierResponse: MessageFns<GetJwtVerifierResponse> = {
         obj.revokedBefore = {};
         entries.forEach(([k, v]) => {
           obj.revokedBefore[k] = Math.round(v);
+        });
+      }
+    }
+    if (message.registeredMode !== false) {
+      obj.registeredMode = message.registeredMode;
+    }
+    if (message.namespaceTokenSha256) {
+      const entries = globalThis.Object.entries(message.namespaceTokenSha256) as [string, string][];
+      if (entries.length > 0) {
+        obj.namespaceTokenSha256 = {};
+        entries.forEach(([k, v]) => {
+          obj.namespaceTokenSha256[k] = v;
         });
       }
     }
@@ -1276,6 +1402,14 @@ export const GetJwtVerifierResponse: MessageFns<GetJwtVerifierResponse> = {
       },
       {},
     );
+    message.registeredMode = object.registeredMode ?? false;
+    message.namespaceTokenSha256 = (globalThis.Object.entries(object.namespaceTokenSha256 ?? {}) as [string, string][])
+      .reduce((acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      }, {});
     return message;
   },
 };
@@ -1363,6 +1497,100 @@ export const GetJwtVerifierResponse_RevokedBeforeEntry: MessageFns<GetJwtVerifie
     const message = createBaseGetJwtVerifierResponse_RevokedBeforeEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetJwtVerifierResponse_NamespaceTokenSha256Entry(): GetJwtVerifierResponse_NamespaceTokenSha256Entry {
+  return { key: "", value: "" };
+}
+
+export const GetJwtVerifierResponse_NamespaceTokenSha256Entry: MessageFns<
+  GetJwtVerifierResponse_NamespaceTokenSha256Entry
+> = {
+  encode(
+    message: GetJwtVerifierResponse_NamespaceTokenSha256Entry,
+    writer: BinaryWriter = new BinaryWriter(),
+  ): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetJwtVerifierResponse_NamespaceTokenSha256Entry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetJwtVerifierResponse_NamespaceTokenSha256Entry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetJwtVerifierResponse_NamespaceTokenSha256Entry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: GetJwtVerifierResponse_NamespaceTokenSha256Entry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(
+    base?: DeepPartial<GetJwtVerifierResponse_NamespaceTokenSha256Entry>,
+  ): GetJwtVerifierResponse_NamespaceTokenSha256Entry {
+    return GetJwtVerifierResponse_NamespaceTokenSha256Entry.fromPartial(base ?? {});
+  },
+  fromPartial(
+    object: DeepPartial<GetJwtVerifierResponse_NamespaceTokenSha256Entry>,
+  ): GetJwtVerifierResponse_NamespaceTokenSha256Entry {
+    const message = createBaseGetJwtVerifierResponse_NamespaceTokenSha256Entry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };
@@ -3147,6 +3375,569 @@ export const ListTelegramRecipientsResponse: MessageFns<ListTelegramRecipientsRe
   },
 };
 
+function createBaseGetTelegramBindingRequest(): GetTelegramBindingRequest {
+  return { telegramUserId: 0 };
+}
+
+export const GetTelegramBindingRequest: MessageFns<GetTelegramBindingRequest> = {
+  encode(message: GetTelegramBindingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.telegramUserId !== 0) {
+      writer.uint32(8).int64(message.telegramUserId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTelegramBindingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTelegramBindingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.telegramUserId = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTelegramBindingRequest {
+    return {
+      telegramUserId: isSet(object.telegramUserId)
+        ? globalThis.Number(object.telegramUserId)
+        : isSet(object.telegram_user_id)
+        ? globalThis.Number(object.telegram_user_id)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetTelegramBindingRequest): unknown {
+    const obj: any = {};
+    if (message.telegramUserId !== 0) {
+      obj.telegramUserId = Math.round(message.telegramUserId);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTelegramBindingRequest>): GetTelegramBindingRequest {
+    return GetTelegramBindingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTelegramBindingRequest>): GetTelegramBindingRequest {
+    const message = createBaseGetTelegramBindingRequest();
+    message.telegramUserId = object.telegramUserId ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetTelegramBindingResponse(): GetTelegramBindingResponse {
+  return { namespace: undefined };
+}
+
+export const GetTelegramBindingResponse: MessageFns<GetTelegramBindingResponse> = {
+  encode(message: GetTelegramBindingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== undefined) {
+      writer.uint32(10).string(message.namespace);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetTelegramBindingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetTelegramBindingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetTelegramBindingResponse {
+    return { namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : undefined };
+  },
+
+  toJSON(message: GetTelegramBindingResponse): unknown {
+    const obj: any = {};
+    if (message.namespace !== undefined) {
+      obj.namespace = message.namespace;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetTelegramBindingResponse>): GetTelegramBindingResponse {
+    return GetTelegramBindingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetTelegramBindingResponse>): GetTelegramBindingResponse {
+    const message = createBaseGetTelegramBindingResponse();
+    message.namespace = object.namespace ?? undefined;
+    return message;
+  },
+};
+
+function createBaseListTelegramBindingsRequest(): ListTelegramBindingsRequest {
+  return { namespace: undefined };
+}
+
+export const ListTelegramBindingsRequest: MessageFns<ListTelegramBindingsRequest> = {
+  encode(message: ListTelegramBindingsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== undefined) {
+      writer.uint32(10).string(message.namespace);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTelegramBindingsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTelegramBindingsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTelegramBindingsRequest {
+    return { namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : undefined };
+  },
+
+  toJSON(message: ListTelegramBindingsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== undefined) {
+      obj.namespace = message.namespace;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTelegramBindingsRequest>): ListTelegramBindingsRequest {
+    return ListTelegramBindingsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTelegramBindingsRequest>): ListTelegramBindingsRequest {
+    const message = createBaseListTelegramBindingsRequest();
+    message.namespace = object.namespace ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTelegramBindingInfo(): TelegramBindingInfo {
+  return { telegramUserId: 0, namespace: "", createdAt: 0 };
+}
+
+export const TelegramBindingInfo: MessageFns<TelegramBindingInfo> = {
+  encode(message: TelegramBindingInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.telegramUserId !== 0) {
+      writer.uint32(8).int64(message.telegramUserId);
+    }
+    if (message.namespace !== "") {
+      writer.uint32(18).string(message.namespace);
+    }
+    if (message.createdAt !== 0) {
+      writer.uint32(24).int64(message.createdAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TelegramBindingInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTelegramBindingInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.telegramUserId = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.createdAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TelegramBindingInfo {
+    return {
+      telegramUserId: isSet(object.telegramUserId)
+        ? globalThis.Number(object.telegramUserId)
+        : isSet(object.telegram_user_id)
+        ? globalThis.Number(object.telegram_user_id)
+        : 0,
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      createdAt: isSet(object.createdAt)
+        ? globalThis.Number(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.Number(object.created_at)
+        : 0,
+    };
+  },
+
+  toJSON(message: TelegramBindingInfo): unknown {
+    const obj: any = {};
+    if (message.telegramUserId !== 0) {
+      obj.telegramUserId = Math.round(message.telegramUserId);
+    }
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.createdAt !== 0) {
+      obj.createdAt = Math.round(message.createdAt);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TelegramBindingInfo>): TelegramBindingInfo {
+    return TelegramBindingInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TelegramBindingInfo>): TelegramBindingInfo {
+    const message = createBaseTelegramBindingInfo();
+    message.telegramUserId = object.telegramUserId ?? 0;
+    message.namespace = object.namespace ?? "";
+    message.createdAt = object.createdAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseListTelegramBindingsResponse(): ListTelegramBindingsResponse {
+  return { bindings: [] };
+}
+
+export const ListTelegramBindingsResponse: MessageFns<ListTelegramBindingsResponse> = {
+  encode(message: ListTelegramBindingsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.bindings) {
+      TelegramBindingInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTelegramBindingsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTelegramBindingsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.bindings.push(TelegramBindingInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTelegramBindingsResponse {
+    return {
+      bindings: globalThis.Array.isArray(object?.bindings)
+        ? object.bindings.map((e: any) => TelegramBindingInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListTelegramBindingsResponse): unknown {
+    const obj: any = {};
+    if (message.bindings?.length) {
+      obj.bindings = message.bindings.map((e) => TelegramBindingInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTelegramBindingsResponse>): ListTelegramBindingsResponse {
+    return ListTelegramBindingsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTelegramBindingsResponse>): ListTelegramBindingsResponse {
+    const message = createBaseListTelegramBindingsResponse();
+    message.bindings = object.bindings?.map((e) => TelegramBindingInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseRemoveTelegramBindingRequest(): RemoveTelegramBindingRequest {
+  return { namespace: undefined, telegramUserId: 0, clientAddr: "" };
+}
+
+export const RemoveTelegramBindingRequest: MessageFns<RemoveTelegramBindingRequest> = {
+  encode(message: RemoveTelegramBindingRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== undefined) {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.telegramUserId !== 0) {
+      writer.uint32(16).int64(message.telegramUserId);
+    }
+    if (message.clientAddr !== "") {
+      writer.uint32(26).string(message.clientAddr);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveTelegramBindingRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveTelegramBindingRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.telegramUserId = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.clientAddr = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveTelegramBindingRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : undefined,
+      telegramUserId: isSet(object.telegramUserId)
+        ? globalThis.Number(object.telegramUserId)
+        : isSet(object.telegram_user_id)
+        ? globalThis.Number(object.telegram_user_id)
+        : 0,
+      clientAddr: isSet(object.clientAddr)
+        ? globalThis.String(object.clientAddr)
+        : isSet(object.client_addr)
+        ? globalThis.String(object.client_addr)
+        : "",
+    };
+  },
+
+  toJSON(message: RemoveTelegramBindingRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== undefined) {
+      obj.namespace = message.namespace;
+    }
+    if (message.telegramUserId !== 0) {
+      obj.telegramUserId = Math.round(message.telegramUserId);
+    }
+    if (message.clientAddr !== "") {
+      obj.clientAddr = message.clientAddr;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveTelegramBindingRequest>): RemoveTelegramBindingRequest {
+    return RemoveTelegramBindingRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveTelegramBindingRequest>): RemoveTelegramBindingRequest {
+    const message = createBaseRemoveTelegramBindingRequest();
+    message.namespace = object.namespace ?? undefined;
+    message.telegramUserId = object.telegramUserId ?? 0;
+    message.clientAddr = object.clientAddr ?? "";
+    return message;
+  },
+};
+
+function createBaseRemoveTelegramBindingResponse(): RemoveTelegramBindingResponse {
+  return { removed: false };
+}
+
+export const RemoveTelegramBindingResponse: MessageFns<RemoveTelegramBindingResponse> = {
+  encode(message: RemoveTelegramBindingResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.removed !== false) {
+      writer.uint32(8).bool(message.removed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RemoveTelegramBindingResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRemoveTelegramBindingResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.removed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RemoveTelegramBindingResponse {
+    return { removed: isSet(object.removed) ? globalThis.Boolean(object.removed) : false };
+  },
+
+  toJSON(message: RemoveTelegramBindingResponse): unknown {
+    const obj: any = {};
+    if (message.removed !== false) {
+      obj.removed = message.removed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RemoveTelegramBindingResponse>): RemoveTelegramBindingResponse {
+    return RemoveTelegramBindingResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RemoveTelegramBindingResponse>): RemoveTelegramBindingResponse {
+    const message = createBaseRemoveTelegramBindingResponse();
+    message.removed = object.removed ?? false;
+    return message;
+  },
+};
+
 function createBaseGetHubInfoRequest(): GetHubInfoRequest {
   return {};
 }
@@ -3443,6 +4234,17 @@ export const AuthServiceService = {
     responseDeserialize: (value: Buffer): ListTelegramRecipientsResponse =>
       ListTelegramRecipientsResponse.decode(value),
   },
+  getTelegramBinding: {
+    path: "/teamhub.auth.v1.AuthService/GetTelegramBinding" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetTelegramBindingRequest): Buffer =>
+      Buffer.from(GetTelegramBindingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetTelegramBindingRequest => GetTelegramBindingRequest.decode(value),
+    responseSerialize: (value: GetTelegramBindingResponse): Buffer =>
+      Buffer.from(GetTelegramBindingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetTelegramBindingResponse => GetTelegramBindingResponse.decode(value),
+  },
   getHubInfo: {
     path: "/teamhub.auth.v1.AuthService/GetHubInfo" as const,
     requestStream: false as const,
@@ -3451,6 +4253,28 @@ export const AuthServiceService = {
     requestDeserialize: (value: Buffer): GetHubInfoRequest => GetHubInfoRequest.decode(value),
     responseSerialize: (value: GetHubInfoResponse): Buffer => Buffer.from(GetHubInfoResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): GetHubInfoResponse => GetHubInfoResponse.decode(value),
+  },
+  listTelegramBindings: {
+    path: "/teamhub.auth.v1.AuthService/ListTelegramBindings" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListTelegramBindingsRequest): Buffer =>
+      Buffer.from(ListTelegramBindingsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListTelegramBindingsRequest => ListTelegramBindingsRequest.decode(value),
+    responseSerialize: (value: ListTelegramBindingsResponse): Buffer =>
+      Buffer.from(ListTelegramBindingsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListTelegramBindingsResponse => ListTelegramBindingsResponse.decode(value),
+  },
+  removeTelegramBinding: {
+    path: "/teamhub.auth.v1.AuthService/RemoveTelegramBinding" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: RemoveTelegramBindingRequest): Buffer =>
+      Buffer.from(RemoveTelegramBindingRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): RemoveTelegramBindingRequest => RemoveTelegramBindingRequest.decode(value),
+    responseSerialize: (value: RemoveTelegramBindingResponse): Buffer =>
+      Buffer.from(RemoveTelegramBindingResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): RemoveTelegramBindingResponse => RemoveTelegramBindingResponse.decode(value),
   },
 } as const;
 
@@ -3469,7 +4293,10 @@ export interface AuthServiceServer extends UntypedServiceImplementation {
   recordAudit: handleUnaryCall<RecordAuditRequest, RecordAuditResponse>;
   listAudit: handleUnaryCall<ListAuditRequest, ListAuditResponse>;
   listTelegramRecipients: handleUnaryCall<ListTelegramRecipientsRequest, ListTelegramRecipientsResponse>;
+  getTelegramBinding: handleUnaryCall<GetTelegramBindingRequest, GetTelegramBindingResponse>;
   getHubInfo: handleUnaryCall<GetHubInfoRequest, GetHubInfoResponse>;
+  listTelegramBindings: handleUnaryCall<ListTelegramBindingsRequest, ListTelegramBindingsResponse>;
+  removeTelegramBinding: handleUnaryCall<RemoveTelegramBindingRequest, RemoveTelegramBindingResponse>;
 }
 
 export interface AuthServiceClient extends Client {
@@ -3683,6 +4510,21 @@ export interface AuthServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: ListTelegramRecipientsResponse) => void,
   ): ClientUnaryCall;
+  getTelegramBinding(
+    request: GetTelegramBindingRequest,
+    callback: (error: ServiceError | null, response: GetTelegramBindingResponse) => void,
+  ): ClientUnaryCall;
+  getTelegramBinding(
+    request: GetTelegramBindingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetTelegramBindingResponse) => void,
+  ): ClientUnaryCall;
+  getTelegramBinding(
+    request: GetTelegramBindingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetTelegramBindingResponse) => void,
+  ): ClientUnaryCall;
   getHubInfo(
     request: GetHubInfoRequest,
     callback: (error: ServiceError | null, response: GetHubInfoResponse) => void,
@@ -3697,6 +4539,36 @@ export interface AuthServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: GetHubInfoResponse) => void,
+  ): ClientUnaryCall;
+  listTelegramBindings(
+    request: ListTelegramBindingsRequest,
+    callback: (error: ServiceError | null, response: ListTelegramBindingsResponse) => void,
+  ): ClientUnaryCall;
+  listTelegramBindings(
+    request: ListTelegramBindingsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListTelegramBindingsResponse) => void,
+  ): ClientUnaryCall;
+  listTelegramBindings(
+    request: ListTelegramBindingsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListTelegramBindingsResponse) => void,
+  ): ClientUnaryCall;
+  removeTelegramBinding(
+    request: RemoveTelegramBindingRequest,
+    callback: (error: ServiceError | null, response: RemoveTelegramBindingResponse) => void,
+  ): ClientUnaryCall;
+  removeTelegramBinding(
+    request: RemoveTelegramBindingRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: RemoveTelegramBindingResponse) => void,
+  ): ClientUnaryCall;
+  removeTelegramBinding(
+    request: RemoveTelegramBindingRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: RemoveTelegramBindingResponse) => void,
   ): ClientUnaryCall;
 }
 

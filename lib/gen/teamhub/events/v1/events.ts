@@ -6,60 +6,202 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
+import { Machine } from "../../machine/v1/machine.js";
+import {
+  Message,
+  MessageDeliveryState,
+  messageDeliveryStateFromJSON,
+  messageDeliveryStateToJSON,
+  Session,
+} from "../../session/v1/session.js";
 
 export const protobufPackage = "teamhub.events.v1";
 
 export const protobufFileName = "teamhub/events/v1/events.proto";
 
 /**
- * A change to a namespaced entity, published by the owning service (or by the gateway for
- * liveness transitions). `sync_event_json` is the HAPI SyncEvent the web sees over SSE
- * (without the namespace stamp, which SSE adds).
+ * Which versioned client document of a session a write changed. The CLI is sent an
+ * `update-session` for these only (other changes reach it through REST or not at all).
  */
-export interface EntityEvent {
-  namespace: string;
-  /** "session" | "machine" | "message" */
-  entity: string;
-  entityId: string;
-  /** e.g. "session-added", "session-updated", "message-received", "machine-updated" */
-  type: string;
-  at: number;
-  syncEventJson: string;
-  /** Optional socket-facing payload: the HAPI `update` body sent to CLI sockets in the room. */
-  socketUpdateJson?:
-    | string
+export enum SessionDoc {
+  SESSION_DOC_UNSPECIFIED = 0,
+  SESSION_DOC_METADATA = 1,
+  SESSION_DOC_AGENT_STATE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function sessionDocFromJSON(object: any): SessionDoc {
+  switch (object) {
+    case 0:
+    case "SESSION_DOC_UNSPECIFIED":
+      return SessionDoc.SESSION_DOC_UNSPECIFIED;
+    case 1:
+    case "SESSION_DOC_METADATA":
+      return SessionDoc.SESSION_DOC_METADATA;
+    case 2:
+    case "SESSION_DOC_AGENT_STATE":
+      return SessionDoc.SESSION_DOC_AGENT_STATE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SessionDoc.UNRECOGNIZED;
+  }
+}
+
+export function sessionDocToJSON(object: SessionDoc): string {
+  switch (object) {
+    case SessionDoc.SESSION_DOC_UNSPECIFIED:
+      return "SESSION_DOC_UNSPECIFIED";
+    case SessionDoc.SESSION_DOC_METADATA:
+      return "SESSION_DOC_METADATA";
+    case SessionDoc.SESSION_DOC_AGENT_STATE:
+      return "SESSION_DOC_AGENT_STATE";
+    case SessionDoc.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** A session was created or changed; `session` is the whole record after the write. */
+export interface SessionUpserted {
+  session?:
+    | Session
     | undefined;
-  /** Session id the event belongs to, when any (for per-session SSE filtering). */
-  sessionId?:
-    | string
-    | undefined;
-  /** Gateway replica that produced it, so it can skip echoing to the originating socket. */
-  origin?: string | undefined;
+  /** True only for the event of the write that created it. */
+  created: boolean;
+  changedDocs: SessionDoc[];
+}
+
+/** A session was deleted (with its messages). */
+export interface SessionRemoved {
+  sessionId: string;
+}
+
+/** The agent ended the session (HAPI `session-end`); `reason` as the CLI gave it. */
+export interface SessionEnded {
+  sessionId: string;
+  reason?: string | undefined;
+}
+
+/** A message was stored (not sent for a repeated localId). */
+export interface MessageAppended {
+  message?: Message | undefined;
+}
+
+/** Queued messages were taken by the agent; only the local ids stamped by this call. */
+export interface MessagesConsumed {
+  sessionId: string;
+  localIds: string[];
+  invokedAt: number;
+  /** The CLI steered them into its running turn. */
+  steered?: boolean | undefined;
 }
 
 /**
- * A call routed to whichever gateway replica holds the socket that registered
- * `<scope_id>:<method>` (NATS request/reply).
+ * A queued message was deleted before the CLI took it (cancelled from the web, or removed from
+ * a shared session's own queue).
  */
-export interface RpcRequest {
-  namespace: string;
-  scopeId: string;
-  method: string;
-  paramsJson: string;
-  timeoutMs: number;
+export interface MessageCancelled {
+  sessionId: string;
+  messageId: string;
+  localId?: string | undefined;
 }
 
-export interface RpcReply {
-  namespace: string;
-  ok: boolean;
-  /** The socket's ack, verbatim (HAPI acks are JSON strings). */
-  resultJson: string;
-  /** "rpc_target_missing", "timeout", ... */
-  errorCode: string;
-  errorMessage: string;
+/** Queued messages moved to another delivery state; only the local ids that changed. */
+export interface MessagesDeliveryChanged {
+  sessionId: string;
+  localIds: string[];
+  state: MessageDeliveryState;
 }
 
-/** Published when a web JWT or namespace credential is revoked, so every gateway drops caches. */
+/**
+ * A scheduled message became due and is delivered now (published once, by the replica that
+ * claimed it).
+ */
+export interface ScheduledMessageMatured {
+  message?: Message | undefined;
+}
+
+/**
+ * A shared session's own queue stored or changed a queued message (not sent to the CLI: it
+ * came from there).
+ */
+export interface QueuedMessageSynced {
+  message?: Message | undefined;
+}
+
+/**
+ * Stored messages of a session were removed or replaced (a rewind), so what clients hold of its
+ * history is stale; `truncate_from_local_id` names the first message that went.
+ */
+export interface MessagesInvalidated {
+  sessionId: string;
+  reason: string;
+  truncateFromLocalId?: string | undefined;
+}
+
+/** A machine was registered or changed in this namespace; `machine` is the record after the write. */
+export interface MachineUpserted {
+  machine?: Machine | undefined;
+  metadataChanged: boolean;
+  runnerStateChanged: boolean;
+}
+
+/** A machine left this namespace (forgotten, or transferred to another one). */
+export interface MachineRemoved {
+  machineId: string;
+}
+
+/**
+ * The machine's runner says its Antigravity model list changed (socket
+ * `machine-agy-models-changed`); pages showing that list fetch it again. Nothing is stored.
+ */
+export interface MachineAgyModelsChanged {
+  machineId: string;
+}
+
+/** A session's scratchlist changed (an entry added, edited or deleted); pages showing it refetch. */
+export interface ScratchlistChanged {
+  sessionId: string;
+  updatedAt: number;
+}
+
+/**
+ * A change to a namespaced entity, published by the owning service after its durable write,
+ * on `teamhub.<ns>.<entity>.<id>.<kind>` (lib/nats/subjects.ts).
+ */
+export interface EntityEvent {
+  namespace: string;
+  /** When the owning service published it (milliseconds since the epoch). */
+  at: number;
+  /** Gateway socket that caused the change ("<replica>/<socket>"), so it is not sent its own update. */
+  origin?:
+    | string
+    | undefined;
+  /** Request id of the call that caused the change, so log lines of every process correlate. */
+  requestId: string;
+  change?:
+    | { $case: "sessionUpserted"; sessionUpserted: SessionUpserted }
+    | { $case: "sessionRemoved"; sessionRemoved: SessionRemoved }
+    | { $case: "sessionEnded"; sessionEnded: SessionEnded }
+    | { $case: "messageAppended"; messageAppended: MessageAppended }
+    | { $case: "messagesConsumed"; messagesConsumed: MessagesConsumed }
+    | { $case: "machineUpserted"; machineUpserted: MachineUpserted }
+    | { $case: "machineRemoved"; machineRemoved: MachineRemoved }
+    | { $case: "messagesInvalidated"; messagesInvalidated: MessagesInvalidated }
+    | { $case: "messageCancelled"; messageCancelled: MessageCancelled }
+    | { $case: "messagesDeliveryChanged"; messagesDeliveryChanged: MessagesDeliveryChanged }
+    | { $case: "scheduledMessageMatured"; scheduledMessageMatured: ScheduledMessageMatured }
+    | { $case: "queuedMessageSynced"; queuedMessageSynced: QueuedMessageSynced }
+    | { $case: "machineAgyModelsChanged"; machineAgyModelsChanged: MachineAgyModelsChanged }
+    | { $case: "scratchlistChanged"; scratchlistChanged: ScratchlistChanged }
+    | undefined;
+}
+
+/**
+ * Published when a web JWT or namespace credential is revoked, so every gateway drops caches
+ * and closes the live connections (sockets, SSE streams) opened with it.
+ */
 export interface RevocationEvent {
   namespace?: string | undefined;
   jti?: string | undefined;
@@ -70,30 +212,1315 @@ export interface RevocationEvent {
     | undefined;
   /** A namespace token was rotated or revoked: drop cached token resolutions. */
   credentialsChanged: boolean;
+  /**
+   * Hex SHA-256 of the namespace token that stopped working (rotate, revoke), so the sockets
+   * opened with it are closed and those opened with the new token are not.
+   */
+  tokenSha256?: string | undefined;
 }
 
-/** A notification for the Telegram bot (consumed by a queue group, so sent once). */
-export interface NotificationEvent {
-  namespace: string;
-  /** "ready" | "permission" | "task-finished" */
-  kind: string;
-  sessionId: string;
-  requestId?: string | undefined;
-  text: string;
+function createBaseSessionUpserted(): SessionUpserted {
+  return { session: undefined, created: false, changedDocs: [] };
 }
+
+export const SessionUpserted: MessageFns<SessionUpserted> = {
+  encode(message: SessionUpserted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.session !== undefined) {
+      Session.encode(message.session, writer.uint32(10).fork()).join();
+    }
+    if (message.created !== false) {
+      writer.uint32(16).bool(message.created);
+    }
+    if (message.changedDocs.length !== 0) {
+      writer.uint32(26).fork();
+      for (const v of message.changedDocs) {
+        writer.int32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionUpserted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionUpserted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.session = Session.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.created = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag === 24) {
+              message.changedDocs.push(reader.int32() as any);
+
+              continue;
+            }
+
+            if (tag === 26) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.changedDocs.push(reader.int32() as any);
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionUpserted {
+    return {
+      session: isSet(object.session) ? Session.fromJSON(object.session) : undefined,
+      created: isSet(object.created) ? globalThis.Boolean(object.created) : false,
+      changedDocs: globalThis.Array.isArray(object?.changedDocs)
+        ? object.changedDocs.map((e: any) => sessionDocFromJSON(e))
+        : globalThis.Array.isArray(object?.changed_docs)
+        ? object.changed_docs.map((e: any) => sessionDocFromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: SessionUpserted): unknown {
+    const obj: any = {};
+    if (message.session !== undefined) {
+      obj.session = Session.toJSON(message.session);
+    }
+    if (message.created !== false) {
+      obj.created = message.created;
+    }
+    if (message.changedDocs?.length) {
+      obj.changedDocs = message.changedDocs.map((e) => sessionDocToJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SessionUpserted>): SessionUpserted {
+    return SessionUpserted.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionUpserted>): SessionUpserted {
+    const message = createBaseSessionUpserted();
+    message.session = (object.session !== undefined && object.session !== null)
+      ? Session.fromPartial(object.session)
+      : undefined;
+    message.created = object.created ?? false;
+    message.changedDocs = object.changedDocs?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseSessionRemoved(): SessionRemoved {
+  return { sessionId: "" };
+}
+
+export const SessionRemoved: MessageFns<SessionRemoved> = {
+  encode(message: SessionRemoved, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionRemoved {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionRemoved();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionRemoved {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+    };
+  },
+
+  toJSON(message: SessionRemoved): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SessionRemoved>): SessionRemoved {
+    return SessionRemoved.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionRemoved>): SessionRemoved {
+    const message = createBaseSessionRemoved();
+    message.sessionId = object.sessionId ?? "";
+    return message;
+  },
+};
+
+function createBaseSessionEnded(): SessionEnded {
+  return { sessionId: "", reason: undefined };
+}
+
+export const SessionEnded: MessageFns<SessionEnded> = {
+  encode(message: SessionEnded, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.reason !== undefined) {
+      writer.uint32(18).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionEnded {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionEnded();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionEnded {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : undefined,
+    };
+  },
+
+  toJSON(message: SessionEnded): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.reason !== undefined) {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SessionEnded>): SessionEnded {
+    return SessionEnded.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionEnded>): SessionEnded {
+    const message = createBaseSessionEnded();
+    message.sessionId = object.sessionId ?? "";
+    message.reason = object.reason ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMessageAppended(): MessageAppended {
+  return { message: undefined };
+}
+
+export const MessageAppended: MessageFns<MessageAppended> = {
+  encode(message: MessageAppended, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageAppended {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageAppended();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageAppended {
+    return { message: isSet(object.message) ? Message.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: MessageAppended): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageAppended>): MessageAppended {
+    return MessageAppended.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageAppended>): MessageAppended {
+    const message = createBaseMessageAppended();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? Message.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMessagesConsumed(): MessagesConsumed {
+  return { sessionId: "", localIds: [], invokedAt: 0, steered: undefined };
+}
+
+export const MessagesConsumed: MessageFns<MessagesConsumed> = {
+  encode(message: MessagesConsumed, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    for (const v of message.localIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.invokedAt !== 0) {
+      writer.uint32(24).int64(message.invokedAt);
+    }
+    if (message.steered !== undefined) {
+      writer.uint32(32).bool(message.steered);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessagesConsumed {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessagesConsumed();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.localIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.invokedAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.steered = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessagesConsumed {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      localIds: globalThis.Array.isArray(object?.localIds)
+        ? object.localIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.local_ids)
+        ? object.local_ids.map((e: any) => globalThis.String(e))
+        : [],
+      invokedAt: isSet(object.invokedAt)
+        ? globalThis.Number(object.invokedAt)
+        : isSet(object.invoked_at)
+        ? globalThis.Number(object.invoked_at)
+        : 0,
+      steered: isSet(object.steered) ? globalThis.Boolean(object.steered) : undefined,
+    };
+  },
+
+  toJSON(message: MessagesConsumed): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.localIds?.length) {
+      obj.localIds = message.localIds;
+    }
+    if (message.invokedAt !== 0) {
+      obj.invokedAt = Math.round(message.invokedAt);
+    }
+    if (message.steered !== undefined) {
+      obj.steered = message.steered;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessagesConsumed>): MessagesConsumed {
+    return MessagesConsumed.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessagesConsumed>): MessagesConsumed {
+    const message = createBaseMessagesConsumed();
+    message.sessionId = object.sessionId ?? "";
+    message.localIds = object.localIds?.map((e) => e) || [];
+    message.invokedAt = object.invokedAt ?? 0;
+    message.steered = object.steered ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMessageCancelled(): MessageCancelled {
+  return { sessionId: "", messageId: "", localId: undefined };
+}
+
+export const MessageCancelled: MessageFns<MessageCancelled> = {
+  encode(message: MessageCancelled, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(18).string(message.messageId);
+    }
+    if (message.localId !== undefined) {
+      writer.uint32(26).string(message.localId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageCancelled {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageCancelled();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.localId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageCancelled {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+      localId: isSet(object.localId)
+        ? globalThis.String(object.localId)
+        : isSet(object.local_id)
+        ? globalThis.String(object.local_id)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MessageCancelled): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    if (message.localId !== undefined) {
+      obj.localId = message.localId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageCancelled>): MessageCancelled {
+    return MessageCancelled.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageCancelled>): MessageCancelled {
+    const message = createBaseMessageCancelled();
+    message.sessionId = object.sessionId ?? "";
+    message.messageId = object.messageId ?? "";
+    message.localId = object.localId ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMessagesDeliveryChanged(): MessagesDeliveryChanged {
+  return { sessionId: "", localIds: [], state: 0 };
+}
+
+export const MessagesDeliveryChanged: MessageFns<MessagesDeliveryChanged> = {
+  encode(message: MessagesDeliveryChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    for (const v of message.localIds) {
+      writer.uint32(18).string(v!);
+    }
+    if (message.state !== 0) {
+      writer.uint32(24).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessagesDeliveryChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessagesDeliveryChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.localIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessagesDeliveryChanged {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      localIds: globalThis.Array.isArray(object?.localIds)
+        ? object.localIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.local_ids)
+        ? object.local_ids.map((e: any) => globalThis.String(e))
+        : [],
+      state: isSet(object.state) ? messageDeliveryStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: MessagesDeliveryChanged): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.localIds?.length) {
+      obj.localIds = message.localIds;
+    }
+    if (message.state !== 0) {
+      obj.state = messageDeliveryStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessagesDeliveryChanged>): MessagesDeliveryChanged {
+    return MessagesDeliveryChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessagesDeliveryChanged>): MessagesDeliveryChanged {
+    const message = createBaseMessagesDeliveryChanged();
+    message.sessionId = object.sessionId ?? "";
+    message.localIds = object.localIds?.map((e) => e) || [];
+    message.state = object.state ?? 0;
+    return message;
+  },
+};
+
+function createBaseScheduledMessageMatured(): ScheduledMessageMatured {
+  return { message: undefined };
+}
+
+export const ScheduledMessageMatured: MessageFns<ScheduledMessageMatured> = {
+  encode(message: ScheduledMessageMatured, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScheduledMessageMatured {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScheduledMessageMatured();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScheduledMessageMatured {
+    return { message: isSet(object.message) ? Message.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: ScheduledMessageMatured): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScheduledMessageMatured>): ScheduledMessageMatured {
+    return ScheduledMessageMatured.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScheduledMessageMatured>): ScheduledMessageMatured {
+    const message = createBaseScheduledMessageMatured();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? Message.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseQueuedMessageSynced(): QueuedMessageSynced {
+  return { message: undefined };
+}
+
+export const QueuedMessageSynced: MessageFns<QueuedMessageSynced> = {
+  encode(message: QueuedMessageSynced, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): QueuedMessageSynced {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseQueuedMessageSynced();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): QueuedMessageSynced {
+    return { message: isSet(object.message) ? Message.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: QueuedMessageSynced): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<QueuedMessageSynced>): QueuedMessageSynced {
+    return QueuedMessageSynced.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<QueuedMessageSynced>): QueuedMessageSynced {
+    const message = createBaseQueuedMessageSynced();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? Message.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseMessagesInvalidated(): MessagesInvalidated {
+  return { sessionId: "", reason: "", truncateFromLocalId: undefined };
+}
+
+export const MessagesInvalidated: MessageFns<MessagesInvalidated> = {
+  encode(message: MessagesInvalidated, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.reason !== "") {
+      writer.uint32(18).string(message.reason);
+    }
+    if (message.truncateFromLocalId !== undefined) {
+      writer.uint32(26).string(message.truncateFromLocalId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessagesInvalidated {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessagesInvalidated();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.truncateFromLocalId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessagesInvalidated {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+      truncateFromLocalId: isSet(object.truncateFromLocalId)
+        ? globalThis.String(object.truncateFromLocalId)
+        : isSet(object.truncate_from_local_id)
+        ? globalThis.String(object.truncate_from_local_id)
+        : undefined,
+    };
+  },
+
+  toJSON(message: MessagesInvalidated): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    if (message.truncateFromLocalId !== undefined) {
+      obj.truncateFromLocalId = message.truncateFromLocalId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessagesInvalidated>): MessagesInvalidated {
+    return MessagesInvalidated.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessagesInvalidated>): MessagesInvalidated {
+    const message = createBaseMessagesInvalidated();
+    message.sessionId = object.sessionId ?? "";
+    message.reason = object.reason ?? "";
+    message.truncateFromLocalId = object.truncateFromLocalId ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMachineUpserted(): MachineUpserted {
+  return { machine: undefined, metadataChanged: false, runnerStateChanged: false };
+}
+
+export const MachineUpserted: MessageFns<MachineUpserted> = {
+  encode(message: MachineUpserted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.machine !== undefined) {
+      Machine.encode(message.machine, writer.uint32(10).fork()).join();
+    }
+    if (message.metadataChanged !== false) {
+      writer.uint32(16).bool(message.metadataChanged);
+    }
+    if (message.runnerStateChanged !== false) {
+      writer.uint32(24).bool(message.runnerStateChanged);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MachineUpserted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMachineUpserted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.machine = Machine.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.metadataChanged = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.runnerStateChanged = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MachineUpserted {
+    return {
+      machine: isSet(object.machine) ? Machine.fromJSON(object.machine) : undefined,
+      metadataChanged: isSet(object.metadataChanged)
+        ? globalThis.Boolean(object.metadataChanged)
+        : isSet(object.metadata_changed)
+        ? globalThis.Boolean(object.metadata_changed)
+        : false,
+      runnerStateChanged: isSet(object.runnerStateChanged)
+        ? globalThis.Boolean(object.runnerStateChanged)
+        : isSet(object.runner_state_changed)
+        ? globalThis.Boolean(object.runner_state_changed)
+        : false,
+    };
+  },
+
+  toJSON(message: MachineUpserted): unknown {
+    const obj: any = {};
+    if (message.machine !== undefined) {
+      obj.machine = Machine.toJSON(message.machine);
+    }
+    if (message.metadataChanged !== false) {
+      obj.metadataChanged = message.metadataChanged;
+    }
+    if (message.runnerStateChanged !== false) {
+      obj.runnerStateChanged = message.runnerStateChanged;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MachineUpserted>): MachineUpserted {
+    return MachineUpserted.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MachineUpserted>): MachineUpserted {
+    const message = createBaseMachineUpserted();
+    message.machine = (object.machine !== undefined && object.machine !== null)
+      ? Machine.fromPartial(object.machine)
+      : undefined;
+    message.metadataChanged = object.metadataChanged ?? false;
+    message.runnerStateChanged = object.runnerStateChanged ?? false;
+    return message;
+  },
+};
+
+function createBaseMachineRemoved(): MachineRemoved {
+  return { machineId: "" };
+}
+
+export const MachineRemoved: MessageFns<MachineRemoved> = {
+  encode(message: MachineRemoved, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.machineId !== "") {
+      writer.uint32(10).string(message.machineId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MachineRemoved {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMachineRemoved();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.machineId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MachineRemoved {
+    return {
+      machineId: isSet(object.machineId)
+        ? globalThis.String(object.machineId)
+        : isSet(object.machine_id)
+        ? globalThis.String(object.machine_id)
+        : "",
+    };
+  },
+
+  toJSON(message: MachineRemoved): unknown {
+    const obj: any = {};
+    if (message.machineId !== "") {
+      obj.machineId = message.machineId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MachineRemoved>): MachineRemoved {
+    return MachineRemoved.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MachineRemoved>): MachineRemoved {
+    const message = createBaseMachineRemoved();
+    message.machineId = object.machineId ?? "";
+    return message;
+  },
+};
+
+function createBaseMachineAgyModelsChanged(): MachineAgyModelsChanged {
+  return { machineId: "" };
+}
+
+export const MachineAgyModelsChanged: MessageFns<MachineAgyModelsChanged> = {
+  encode(message: MachineAgyModelsChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.machineId !== "") {
+      writer.uint32(10).string(message.machineId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MachineAgyModelsChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMachineAgyModelsChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.machineId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MachineAgyModelsChanged {
+    return {
+      machineId: isSet(object.machineId)
+        ? globalThis.String(object.machineId)
+        : isSet(object.machine_id)
+        ? globalThis.String(object.machine_id)
+        : "",
+    };
+  },
+
+  toJSON(message: MachineAgyModelsChanged): unknown {
+    const obj: any = {};
+    if (message.machineId !== "") {
+      obj.machineId = message.machineId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MachineAgyModelsChanged>): MachineAgyModelsChanged {
+    return MachineAgyModelsChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MachineAgyModelsChanged>): MachineAgyModelsChanged {
+    const message = createBaseMachineAgyModelsChanged();
+    message.machineId = object.machineId ?? "";
+    return message;
+  },
+};
+
+function createBaseScratchlistChanged(): ScratchlistChanged {
+  return { sessionId: "", updatedAt: 0 };
+}
+
+export const ScratchlistChanged: MessageFns<ScratchlistChanged> = {
+  encode(message: ScratchlistChanged, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.updatedAt !== 0) {
+      writer.uint32(16).int64(message.updatedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScratchlistChanged {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScratchlistChanged();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.updatedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScratchlistChanged {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      updatedAt: isSet(object.updatedAt)
+        ? globalThis.Number(object.updatedAt)
+        : isSet(object.updated_at)
+        ? globalThis.Number(object.updated_at)
+        : 0,
+    };
+  },
+
+  toJSON(message: ScratchlistChanged): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.updatedAt !== 0) {
+      obj.updatedAt = Math.round(message.updatedAt);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScratchlistChanged>): ScratchlistChanged {
+    return ScratchlistChanged.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScratchlistChanged>): ScratchlistChanged {
+    const message = createBaseScratchlistChanged();
+    message.sessionId = object.sessionId ?? "";
+    message.updatedAt = object.updatedAt ?? 0;
+    return message;
+  },
+};
 
 function createBaseEntityEvent(): EntityEvent {
-  return {
-    namespace: "",
-    entity: "",
-    entityId: "",
-    type: "",
-    at: 0,
-    syncEventJson: "",
-    socketUpdateJson: undefined,
-    sessionId: undefined,
-    origin: undefined,
-  };
+  return { namespace: "", at: 0, origin: undefined, requestId: "", change: undefined };
 }
 
 export const EntityEvent: MessageFns<EntityEvent> = {
@@ -101,29 +1528,58 @@ export const EntityEvent: MessageFns<EntityEvent> = {
     if (message.namespace !== "") {
       writer.uint32(10).string(message.namespace);
     }
-    if (message.entity !== "") {
-      writer.uint32(18).string(message.entity);
-    }
-    if (message.entityId !== "") {
-      writer.uint32(26).string(message.entityId);
-    }
-    if (message.type !== "") {
-      writer.uint32(34).string(message.type);
-    }
     if (message.at !== 0) {
       writer.uint32(40).int64(message.at);
     }
-    if (message.syncEventJson !== "") {
-      writer.uint32(50).string(message.syncEventJson);
-    }
-    if (message.socketUpdateJson !== undefined) {
-      writer.uint32(58).string(message.socketUpdateJson);
-    }
-    if (message.sessionId !== undefined) {
-      writer.uint32(66).string(message.sessionId);
-    }
     if (message.origin !== undefined) {
       writer.uint32(74).string(message.origin);
+    }
+    if (message.requestId !== "") {
+      writer.uint32(82).string(message.requestId);
+    }
+    switch (message.change?.$case) {
+      case "sessionUpserted":
+        SessionUpserted.encode(message.change.sessionUpserted, writer.uint32(162).fork()).join();
+        break;
+      case "sessionRemoved":
+        SessionRemoved.encode(message.change.sessionRemoved, writer.uint32(170).fork()).join();
+        break;
+      case "sessionEnded":
+        SessionEnded.encode(message.change.sessionEnded, writer.uint32(178).fork()).join();
+        break;
+      case "messageAppended":
+        MessageAppended.encode(message.change.messageAppended, writer.uint32(186).fork()).join();
+        break;
+      case "messagesConsumed":
+        MessagesConsumed.encode(message.change.messagesConsumed, writer.uint32(194).fork()).join();
+        break;
+      case "machineUpserted":
+        MachineUpserted.encode(message.change.machineUpserted, writer.uint32(202).fork()).join();
+        break;
+      case "machineRemoved":
+        MachineRemoved.encode(message.change.machineRemoved, writer.uint32(210).fork()).join();
+        break;
+      case "messagesInvalidated":
+        MessagesInvalidated.encode(message.change.messagesInvalidated, writer.uint32(218).fork()).join();
+        break;
+      case "messageCancelled":
+        MessageCancelled.encode(message.change.messageCancelled, writer.uint32(226).fork()).join();
+        break;
+      case "messagesDeliveryChanged":
+        MessagesDeliveryChanged.encode(message.change.messagesDeliveryChanged, writer.uint32(234).fork()).join();
+        break;
+      case "scheduledMessageMatured":
+        ScheduledMessageMatured.encode(message.change.scheduledMessageMatured, writer.uint32(242).fork()).join();
+        break;
+      case "queuedMessageSynced":
+        QueuedMessageSynced.encode(message.change.queuedMessageSynced, writer.uint32(250).fork()).join();
+        break;
+      case "machineAgyModelsChanged":
+        MachineAgyModelsChanged.encode(message.change.machineAgyModelsChanged, writer.uint32(482).fork()).join();
+        break;
+      case "scratchlistChanged":
+        ScratchlistChanged.encode(message.change.scratchlistChanged, writer.uint32(490).fork()).join();
+        break;
     }
     return writer;
   },
@@ -149,30 +1605,6 @@ export const EntityEvent: MessageFns<EntityEvent> = {
             message.namespace = reader.string();
             continue;
           }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.entity = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.entityId = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.type = reader.string();
-            continue;
-          }
           case 5: {
             if (tag !== 40) {
               break;
@@ -181,36 +1613,171 @@ export const EntityEvent: MessageFns<EntityEvent> = {
             message.at = longToNumber(reader.int64());
             continue;
           }
-          case 6: {
-            if (tag !== 50) {
-              break;
-            }
-
-            message.syncEventJson = reader.string();
-            continue;
-          }
-          case 7: {
-            if (tag !== 58) {
-              break;
-            }
-
-            message.socketUpdateJson = reader.string();
-            continue;
-          }
-          case 8: {
-            if (tag !== 66) {
-              break;
-            }
-
-            message.sessionId = reader.string();
-            continue;
-          }
           case 9: {
             if (tag !== 74) {
               break;
             }
 
             message.origin = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.requestId = reader.string();
+            continue;
+          }
+          case 20: {
+            if (tag !== 162) {
+              break;
+            }
+
+            message.change = {
+              $case: "sessionUpserted",
+              sessionUpserted: SessionUpserted.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 21: {
+            if (tag !== 170) {
+              break;
+            }
+
+            message.change = {
+              $case: "sessionRemoved",
+              sessionRemoved: SessionRemoved.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 22: {
+            if (tag !== 178) {
+              break;
+            }
+
+            message.change = { $case: "sessionEnded", sessionEnded: SessionEnded.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 23: {
+            if (tag !== 186) {
+              break;
+            }
+
+            message.change = {
+              $case: "messageAppended",
+              messageAppended: MessageAppended.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 24: {
+            if (tag !== 194) {
+              break;
+            }
+
+            message.change = {
+              $case: "messagesConsumed",
+              messagesConsumed: MessagesConsumed.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 25: {
+            if (tag !== 202) {
+              break;
+            }
+
+            message.change = {
+              $case: "machineUpserted",
+              machineUpserted: MachineUpserted.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 26: {
+            if (tag !== 210) {
+              break;
+            }
+
+            message.change = {
+              $case: "machineRemoved",
+              machineRemoved: MachineRemoved.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 27: {
+            if (tag !== 218) {
+              break;
+            }
+
+            message.change = {
+              $case: "messagesInvalidated",
+              messagesInvalidated: MessagesInvalidated.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 28: {
+            if (tag !== 226) {
+              break;
+            }
+
+            message.change = {
+              $case: "messageCancelled",
+              messageCancelled: MessageCancelled.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 29: {
+            if (tag !== 234) {
+              break;
+            }
+
+            message.change = {
+              $case: "messagesDeliveryChanged",
+              messagesDeliveryChanged: MessagesDeliveryChanged.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.change = {
+              $case: "scheduledMessageMatured",
+              scheduledMessageMatured: ScheduledMessageMatured.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.change = {
+              $case: "queuedMessageSynced",
+              queuedMessageSynced: QueuedMessageSynced.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 60: {
+            if (tag !== 482) {
+              break;
+            }
+
+            message.change = {
+              $case: "machineAgyModelsChanged",
+              machineAgyModelsChanged: MachineAgyModelsChanged.decode(reader, reader.uint32()),
+            };
+            continue;
+          }
+          case 61: {
+            if (tag !== 490) {
+              break;
+            }
+
+            message.change = {
+              $case: "scratchlistChanged",
+              scratchlistChanged: ScratchlistChanged.decode(reader, reader.uint32()),
+            };
             continue;
           }
         }
@@ -228,30 +1795,100 @@ export const EntityEvent: MessageFns<EntityEvent> = {
   fromJSON(object: any): EntityEvent {
     return {
       namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
-      entity: isSet(object.entity) ? globalThis.String(object.entity) : "",
-      entityId: isSet(object.entityId)
-        ? globalThis.String(object.entityId)
-        : isSet(object.entity_id)
-        ? globalThis.String(object.entity_id)
-        : "",
-      type: isSet(object.type) ? globalThis.String(object.type) : "",
       at: isSet(object.at) ? globalThis.Number(object.at) : 0,
-      syncEventJson: isSet(object.syncEventJson)
-        ? globalThis.String(object.syncEventJson)
-        : isSet(object.sync_event_json)
-        ? globalThis.String(object.sync_event_json)
-        : "",
-      socketUpdateJson: isSet(object.socketUpdateJson)
-        ? globalThis.String(object.socketUpdateJson)
-        : isSet(object.socket_update_json)
-        ? globalThis.String(object.socket_update_json)
-        : undefined,
-      sessionId: isSet(object.sessionId)
-        ? globalThis.String(object.sessionId)
-        : isSet(object.session_id)
-        ? globalThis.String(object.session_id)
-        : undefined,
       origin: isSet(object.origin) ? globalThis.String(object.origin) : undefined,
+      requestId: isSet(object.requestId)
+        ? globalThis.String(object.requestId)
+        : isSet(object.request_id)
+        ? globalThis.String(object.request_id)
+        : "",
+      change: isSet(object.sessionUpserted)
+        ? { $case: "sessionUpserted", sessionUpserted: SessionUpserted.fromJSON(object.sessionUpserted) }
+        : isSet(object.session_upserted)
+        ? { $case: "sessionUpserted", sessionUpserted: SessionUpserted.fromJSON(object.session_upserted) }
+        : isSet(object.sessionRemoved)
+        ? { $case: "sessionRemoved", sessionRemoved: SessionRemoved.fromJSON(object.sessionRemoved) }
+        : isSet(object.session_removed)
+        ? { $case: "sessionRemoved", sessionRemoved: SessionRemoved.fromJSON(object.session_removed) }
+        : isSet(object.sessionEnded)
+        ? { $case: "sessionEnded", sessionEnded: SessionEnded.fromJSON(object.sessionEnded) }
+        : isSet(object.session_ended)
+        ? { $case: "sessionEnded", sessionEnded: SessionEnded.fromJSON(object.session_ended) }
+        : isSet(object.messageAppended)
+        ? { $case: "messageAppended", messageAppended: MessageAppended.fromJSON(object.messageAppended) }
+        : isSet(object.message_appended)
+        ? { $case: "messageAppended", messageAppended: MessageAppended.fromJSON(object.message_appended) }
+        : isSet(object.messagesConsumed)
+        ? { $case: "messagesConsumed", messagesConsumed: MessagesConsumed.fromJSON(object.messagesConsumed) }
+        : isSet(object.messages_consumed)
+        ? { $case: "messagesConsumed", messagesConsumed: MessagesConsumed.fromJSON(object.messages_consumed) }
+        : isSet(object.machineUpserted)
+        ? { $case: "machineUpserted", machineUpserted: MachineUpserted.fromJSON(object.machineUpserted) }
+        : isSet(object.machine_upserted)
+        ? { $case: "machineUpserted", machineUpserted: MachineUpserted.fromJSON(object.machine_upserted) }
+        : isSet(object.machineRemoved)
+        ? { $case: "machineRemoved", machineRemoved: MachineRemoved.fromJSON(object.machineRemoved) }
+        : isSet(object.machine_removed)
+        ? { $case: "machineRemoved", machineRemoved: MachineRemoved.fromJSON(object.machine_removed) }
+        : isSet(object.messagesInvalidated)
+        ? {
+          $case: "messagesInvalidated",
+          messagesInvalidated: MessagesInvalidated.fromJSON(object.messagesInvalidated),
+        }
+        : isSet(object.messages_invalidated)
+        ? {
+          $case: "messagesInvalidated",
+          messagesInvalidated: MessagesInvalidated.fromJSON(object.messages_invalidated),
+        }
+        : isSet(object.messageCancelled)
+        ? { $case: "messageCancelled", messageCancelled: MessageCancelled.fromJSON(object.messageCancelled) }
+        : isSet(object.message_cancelled)
+        ? { $case: "messageCancelled", messageCancelled: MessageCancelled.fromJSON(object.message_cancelled) }
+        : isSet(object.messagesDeliveryChanged)
+        ? {
+          $case: "messagesDeliveryChanged",
+          messagesDeliveryChanged: MessagesDeliveryChanged.fromJSON(object.messagesDeliveryChanged),
+        }
+        : isSet(object.messages_delivery_changed)
+        ? {
+          $case: "messagesDeliveryChanged",
+          messagesDeliveryChanged: MessagesDeliveryChanged.fromJSON(object.messages_delivery_changed),
+        }
+        : isSet(object.scheduledMessageMatured)
+        ? {
+          $case: "scheduledMessageMatured",
+          scheduledMessageMatured: ScheduledMessageMatured.fromJSON(object.scheduledMessageMatured),
+        }
+        : isSet(object.scheduled_message_matured)
+        ? {
+          $case: "scheduledMessageMatured",
+          scheduledMessageMatured: ScheduledMessageMatured.fromJSON(object.scheduled_message_matured),
+        }
+        : isSet(object.queuedMessageSynced)
+        ? {
+          $case: "queuedMessageSynced",
+          queuedMessageSynced: QueuedMessageSynced.fromJSON(object.queuedMessageSynced),
+        }
+        : isSet(object.queued_message_synced)
+        ? {
+          $case: "queuedMessageSynced",
+          queuedMessageSynced: QueuedMessageSynced.fromJSON(object.queued_message_synced),
+        }
+        : isSet(object.machineAgyModelsChanged)
+        ? {
+          $case: "machineAgyModelsChanged",
+          machineAgyModelsChanged: MachineAgyModelsChanged.fromJSON(object.machineAgyModelsChanged),
+        }
+        : isSet(object.machine_agy_models_changed)
+        ? {
+          $case: "machineAgyModelsChanged",
+          machineAgyModelsChanged: MachineAgyModelsChanged.fromJSON(object.machine_agy_models_changed),
+        }
+        : isSet(object.scratchlistChanged)
+        ? { $case: "scratchlistChanged", scratchlistChanged: ScratchlistChanged.fromJSON(object.scratchlistChanged) }
+        : isSet(object.scratchlist_changed)
+        ? { $case: "scratchlistChanged", scratchlistChanged: ScratchlistChanged.fromJSON(object.scratchlist_changed) }
+        : undefined,
     };
   },
 
@@ -260,29 +1897,43 @@ export const EntityEvent: MessageFns<EntityEvent> = {
     if (message.namespace !== "") {
       obj.namespace = message.namespace;
     }
-    if (message.entity !== "") {
-      obj.entity = message.entity;
-    }
-    if (message.entityId !== "") {
-      obj.entityId = message.entityId;
-    }
-    if (message.type !== "") {
-      obj.type = message.type;
-    }
     if (message.at !== 0) {
       obj.at = Math.round(message.at);
     }
-    if (message.syncEventJson !== "") {
-      obj.syncEventJson = message.syncEventJson;
-    }
-    if (message.socketUpdateJson !== undefined) {
-      obj.socketUpdateJson = message.socketUpdateJson;
-    }
-    if (message.sessionId !== undefined) {
-      obj.sessionId = message.sessionId;
-    }
     if (message.origin !== undefined) {
       obj.origin = message.origin;
+    }
+    if (message.requestId !== "") {
+      obj.requestId = message.requestId;
+    }
+    if (message.change?.$case === "sessionUpserted") {
+      obj.sessionUpserted = SessionUpserted.toJSON(message.change.sessionUpserted);
+    } else if (message.change?.$case === "sessionRemoved") {
+      obj.sessionRemoved = SessionRemoved.toJSON(message.change.sessionRemoved);
+    } else if (message.change?.$case === "sessionEnded") {
+      obj.sessionEnded = SessionEnded.toJSON(message.change.sessionEnded);
+    } else if (message.change?.$case === "messageAppended") {
+      obj.messageAppended = MessageAppended.toJSON(message.change.messageAppended);
+    } else if (message.change?.$case === "messagesConsumed") {
+      obj.messagesConsumed = MessagesConsumed.toJSON(message.change.messagesConsumed);
+    } else if (message.change?.$case === "machineUpserted") {
+      obj.machineUpserted = MachineUpserted.toJSON(message.change.machineUpserted);
+    } else if (message.change?.$case === "machineRemoved") {
+      obj.machineRemoved = MachineRemoved.toJSON(message.change.machineRemoved);
+    } else if (message.change?.$case === "messagesInvalidated") {
+      obj.messagesInvalidated = MessagesInvalidated.toJSON(message.change.messagesInvalidated);
+    } else if (message.change?.$case === "messageCancelled") {
+      obj.messageCancelled = MessageCancelled.toJSON(message.change.messageCancelled);
+    } else if (message.change?.$case === "messagesDeliveryChanged") {
+      obj.messagesDeliveryChanged = MessagesDeliveryChanged.toJSON(message.change.messagesDeliveryChanged);
+    } else if (message.change?.$case === "scheduledMessageMatured") {
+      obj.scheduledMessageMatured = ScheduledMessageMatured.toJSON(message.change.scheduledMessageMatured);
+    } else if (message.change?.$case === "queuedMessageSynced") {
+      obj.queuedMessageSynced = QueuedMessageSynced.toJSON(message.change.queuedMessageSynced);
+    } else if (message.change?.$case === "machineAgyModelsChanged") {
+      obj.machineAgyModelsChanged = MachineAgyModelsChanged.toJSON(message.change.machineAgyModelsChanged);
+    } else if (message.change?.$case === "scratchlistChanged") {
+      obj.scratchlistChanged = ScratchlistChanged.toJSON(message.change.scratchlistChanged);
     }
     return obj;
   },
@@ -293,310 +1944,150 @@ export const EntityEvent: MessageFns<EntityEvent> = {
   fromPartial(object: DeepPartial<EntityEvent>): EntityEvent {
     const message = createBaseEntityEvent();
     message.namespace = object.namespace ?? "";
-    message.entity = object.entity ?? "";
-    message.entityId = object.entityId ?? "";
-    message.type = object.type ?? "";
     message.at = object.at ?? 0;
-    message.syncEventJson = object.syncEventJson ?? "";
-    message.socketUpdateJson = object.socketUpdateJson ?? undefined;
-    message.sessionId = object.sessionId ?? undefined;
     message.origin = object.origin ?? undefined;
-    return message;
-  },
-};
-
-function createBaseRpcRequest(): RpcRequest {
-  return { namespace: "", scopeId: "", method: "", paramsJson: "", timeoutMs: 0 };
-}
-
-export const RpcRequest: MessageFns<RpcRequest> = {
-  encode(message: RpcRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.namespace !== "") {
-      writer.uint32(10).string(message.namespace);
-    }
-    if (message.scopeId !== "") {
-      writer.uint32(18).string(message.scopeId);
-    }
-    if (message.method !== "") {
-      writer.uint32(26).string(message.method);
-    }
-    if (message.paramsJson !== "") {
-      writer.uint32(34).string(message.paramsJson);
-    }
-    if (message.timeoutMs !== 0) {
-      writer.uint32(40).int64(message.timeoutMs);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RpcRequest {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRpcRequest();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.namespace = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.scopeId = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.method = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.paramsJson = reader.string();
-            continue;
-          }
-          case 5: {
-            if (tag !== 40) {
-              break;
-            }
-
-            message.timeoutMs = longToNumber(reader.int64());
-            continue;
-          }
+    message.requestId = object.requestId ?? "";
+    switch (object.change?.$case) {
+      case "sessionUpserted": {
+        if (object.change?.sessionUpserted !== undefined && object.change?.sessionUpserted !== null) {
+          message.change = {
+            $case: "sessionUpserted",
+            sessionUpserted: SessionUpserted.fromPartial(object.change.sessionUpserted),
+          };
         }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+        break;
       }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): RpcRequest {
-    return {
-      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
-      scopeId: isSet(object.scopeId)
-        ? globalThis.String(object.scopeId)
-        : isSet(object.scope_id)
-        ? globalThis.String(object.scope_id)
-        : "",
-      method: isSet(object.method) ? globalThis.String(object.method) : "",
-      paramsJson: isSet(object.paramsJson)
-        ? globalThis.String(object.paramsJson)
-        : isSet(object.params_json)
-        ? globalThis.String(object.params_json)
-        : "",
-      timeoutMs: isSet(object.timeoutMs)
-        ? globalThis.Number(object.timeoutMs)
-        : isSet(object.timeout_ms)
-        ? globalThis.Number(object.timeout_ms)
-        : 0,
-    };
-  },
-
-  toJSON(message: RpcRequest): unknown {
-    const obj: any = {};
-    if (message.namespace !== "") {
-      obj.namespace = message.namespace;
-    }
-    if (message.scopeId !== "") {
-      obj.scopeId = message.scopeId;
-    }
-    if (message.method !== "") {
-      obj.method = message.method;
-    }
-    if (message.paramsJson !== "") {
-      obj.paramsJson = message.paramsJson;
-    }
-    if (message.timeoutMs !== 0) {
-      obj.timeoutMs = Math.round(message.timeoutMs);
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RpcRequest>): RpcRequest {
-    return RpcRequest.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RpcRequest>): RpcRequest {
-    const message = createBaseRpcRequest();
-    message.namespace = object.namespace ?? "";
-    message.scopeId = object.scopeId ?? "";
-    message.method = object.method ?? "";
-    message.paramsJson = object.paramsJson ?? "";
-    message.timeoutMs = object.timeoutMs ?? 0;
-    return message;
-  },
-};
-
-function createBaseRpcReply(): RpcReply {
-  return { namespace: "", ok: false, resultJson: "", errorCode: "", errorMessage: "" };
-}
-
-export const RpcReply: MessageFns<RpcReply> = {
-  encode(message: RpcReply, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.namespace !== "") {
-      writer.uint32(10).string(message.namespace);
-    }
-    if (message.ok !== false) {
-      writer.uint32(16).bool(message.ok);
-    }
-    if (message.resultJson !== "") {
-      writer.uint32(26).string(message.resultJson);
-    }
-    if (message.errorCode !== "") {
-      writer.uint32(34).string(message.errorCode);
-    }
-    if (message.errorMessage !== "") {
-      writer.uint32(42).string(message.errorMessage);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): RpcReply {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseRpcReply();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.namespace = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 16) {
-              break;
-            }
-
-            message.ok = reader.bool();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.resultJson = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.errorCode = reader.string();
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.errorMessage = reader.string();
-            continue;
-          }
+      case "sessionRemoved": {
+        if (object.change?.sessionRemoved !== undefined && object.change?.sessionRemoved !== null) {
+          message.change = {
+            $case: "sessionRemoved",
+            sessionRemoved: SessionRemoved.fromPartial(object.change.sessionRemoved),
+          };
         }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
+        break;
       }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+      case "sessionEnded": {
+        if (object.change?.sessionEnded !== undefined && object.change?.sessionEnded !== null) {
+          message.change = {
+            $case: "sessionEnded",
+            sessionEnded: SessionEnded.fromPartial(object.change.sessionEnded),
+          };
+        }
+        break;
+      }
+      case "messageAppended": {
+        if (object.change?.messageAppended !== undefined && object.change?.messageAppended !== null) {
+          message.change = {
+            $case: "messageAppended",
+            messageAppended: MessageAppended.fromPartial(object.change.messageAppended),
+          };
+        }
+        break;
+      }
+      case "messagesConsumed": {
+        if (object.change?.messagesConsumed !== undefined && object.change?.messagesConsumed !== null) {
+          message.change = {
+            $case: "messagesConsumed",
+            messagesConsumed: MessagesConsumed.fromPartial(object.change.messagesConsumed),
+          };
+        }
+        break;
+      }
+      case "machineUpserted": {
+        if (object.change?.machineUpserted !== undefined && object.change?.machineUpserted !== null) {
+          message.change = {
+            $case: "machineUpserted",
+            machineUpserted: MachineUpserted.fromPartial(object.change.machineUpserted),
+          };
+        }
+        break;
+      }
+      case "machineRemoved": {
+        if (object.change?.machineRemoved !== undefined && object.change?.machineRemoved !== null) {
+          message.change = {
+            $case: "machineRemoved",
+            machineRemoved: MachineRemoved.fromPartial(object.change.machineRemoved),
+          };
+        }
+        break;
+      }
+      case "messagesInvalidated": {
+        if (object.change?.messagesInvalidated !== undefined && object.change?.messagesInvalidated !== null) {
+          message.change = {
+            $case: "messagesInvalidated",
+            messagesInvalidated: MessagesInvalidated.fromPartial(object.change.messagesInvalidated),
+          };
+        }
+        break;
+      }
+      case "messageCancelled": {
+        if (object.change?.messageCancelled !== undefined && object.change?.messageCancelled !== null) {
+          message.change = {
+            $case: "messageCancelled",
+            messageCancelled: MessageCancelled.fromPartial(object.change.messageCancelled),
+          };
+        }
+        break;
+      }
+      case "messagesDeliveryChanged": {
+        if (object.change?.messagesDeliveryChanged !== undefined && object.change?.messagesDeliveryChanged !== null) {
+          message.change = {
+            $case: "messagesDeliveryChanged",
+            messagesDeliveryChanged: MessagesDeliveryChanged.fromPartial(object.change.messagesDeliveryChanged),
+          };
+        }
+        break;
+      }
+      case "scheduledMessageMatured": {
+        if (object.change?.scheduledMessageMatured !== undefined && object.change?.scheduledMessageMatured !== null) {
+          message.change = {
+            $case: "scheduledMessageMatured",
+            scheduledMessageMatured: ScheduledMessageMatured.fromPartial(object.change.scheduledMessageMatured),
+          };
+        }
+        break;
+      }
+      case "queuedMessageSynced": {
+        if (object.change?.queuedMessageSynced !== undefined && object.change?.queuedMessageSynced !== null) {
+          message.change = {
+            $case: "queuedMessageSynced",
+            queuedMessageSynced: QueuedMessageSynced.fromPartial(object.change.queuedMessageSynced),
+          };
+        }
+        break;
+      }
+      case "machineAgyModelsChanged": {
+        if (object.change?.machineAgyModelsChanged !== undefined && object.change?.machineAgyModelsChanged !== null) {
+          message.change = {
+            $case: "machineAgyModelsChanged",
+            machineAgyModelsChanged: MachineAgyModelsChanged.fromPartial(object.change.machineAgyModelsChanged),
+          };
+        }
+        break;
+      }
+      case "scratchlistChanged": {
+        if (object.change?.scratchlistChanged !== undefined && object.change?.scratchlistChanged !== null) {
+          message.change = {
+            $case: "scratchlistChanged",
+            scratchlistChanged: ScratchlistChanged.fromPartial(object.change.scratchlistChanged),
+          };
+        }
+        break;
+      }
     }
-  },
-
-  fromJSON(object: any): RpcReply {
-    return {
-      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
-      ok: isSet(object.ok) ? globalThis.Boolean(object.ok) : false,
-      resultJson: isSet(object.resultJson)
-        ? globalThis.String(object.resultJson)
-        : isSet(object.result_json)
-        ? globalThis.String(object.result_json)
-        : "",
-      errorCode: isSet(object.errorCode)
-        ? globalThis.String(object.errorCode)
-        : isSet(object.error_code)
-        ? globalThis.String(object.error_code)
-        : "",
-      errorMessage: isSet(object.errorMessage)
-        ? globalThis.String(object.errorMessage)
-        : isSet(object.error_message)
-        ? globalThis.String(object.error_message)
-        : "",
-    };
-  },
-
-  toJSON(message: RpcReply): unknown {
-    const obj: any = {};
-    if (message.namespace !== "") {
-      obj.namespace = message.namespace;
-    }
-    if (message.ok !== false) {
-      obj.ok = message.ok;
-    }
-    if (message.resultJson !== "") {
-      obj.resultJson = message.resultJson;
-    }
-    if (message.errorCode !== "") {
-      obj.errorCode = message.errorCode;
-    }
-    if (message.errorMessage !== "") {
-      obj.errorMessage = message.errorMessage;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<RpcReply>): RpcReply {
-    return RpcReply.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<RpcReply>): RpcReply {
-    const message = createBaseRpcReply();
-    message.namespace = object.namespace ?? "";
-    message.ok = object.ok ?? false;
-    message.resultJson = object.resultJson ?? "";
-    message.errorCode = object.errorCode ?? "";
-    message.errorMessage = object.errorMessage ?? "";
     return message;
   },
 };
 
 function createBaseRevocationEvent(): RevocationEvent {
-  return { namespace: undefined, jti: undefined, expiresAt: 0, revokedBefore: undefined, credentialsChanged: false };
+  return {
+    namespace: undefined,
+    jti: undefined,
+    expiresAt: 0,
+    revokedBefore: undefined,
+    credentialsChanged: false,
+    tokenSha256: undefined,
+  };
 }
 
 export const RevocationEvent: MessageFns<RevocationEvent> = {
@@ -615,6 +2106,9 @@ export const RevocationEvent: MessageFns<RevocationEvent> = {
     }
     if (message.credentialsChanged !== false) {
       writer.uint32(40).bool(message.credentialsChanged);
+    }
+    if (message.tokenSha256 !== undefined) {
+      writer.uint32(50).string(message.tokenSha256);
     }
     return writer;
   },
@@ -672,6 +2166,14 @@ export const RevocationEvent: MessageFns<RevocationEvent> = {
             message.credentialsChanged = reader.bool();
             continue;
           }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.tokenSha256 = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -703,6 +2205,11 @@ export const RevocationEvent: MessageFns<RevocationEvent> = {
         : isSet(object.credentials_changed)
         ? globalThis.Boolean(object.credentials_changed)
         : false,
+      tokenSha256: isSet(object.tokenSha256)
+        ? globalThis.String(object.tokenSha256)
+        : isSet(object.token_sha256)
+        ? globalThis.String(object.token_sha256)
+        : undefined,
     };
   },
 
@@ -723,6 +2230,9 @@ export const RevocationEvent: MessageFns<RevocationEvent> = {
     if (message.credentialsChanged !== false) {
       obj.credentialsChanged = message.credentialsChanged;
     }
+    if (message.tokenSha256 !== undefined) {
+      obj.tokenSha256 = message.tokenSha256;
+    }
     return obj;
   },
 
@@ -736,147 +2246,7 @@ export const RevocationEvent: MessageFns<RevocationEvent> = {
     message.expiresAt = object.expiresAt ?? 0;
     message.revokedBefore = object.revokedBefore ?? undefined;
     message.credentialsChanged = object.credentialsChanged ?? false;
-    return message;
-  },
-};
-
-function createBaseNotificationEvent(): NotificationEvent {
-  return { namespace: "", kind: "", sessionId: "", requestId: undefined, text: "" };
-}
-
-export const NotificationEvent: MessageFns<NotificationEvent> = {
-  encode(message: NotificationEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
-    if (message.namespace !== "") {
-      writer.uint32(10).string(message.namespace);
-    }
-    if (message.kind !== "") {
-      writer.uint32(18).string(message.kind);
-    }
-    if (message.sessionId !== "") {
-      writer.uint32(26).string(message.sessionId);
-    }
-    if (message.requestId !== undefined) {
-      writer.uint32(34).string(message.requestId);
-    }
-    if (message.text !== "") {
-      writer.uint32(42).string(message.text);
-    }
-    return writer;
-  },
-
-  decode(input: BinaryReader | Uint8Array, length?: number): NotificationEvent {
-    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
-    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
-    if (previousRecursionDepth >= 100) {
-      throw new globalThis.Error("protobuf decode recursion limit exceeded");
-    }
-    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
-    try {
-      const end = length === undefined ? reader.len : reader.pos + length;
-      const message = createBaseNotificationEvent();
-      while (reader.pos < end) {
-        const tag = reader.uint32();
-        switch (tag >>> 3) {
-          case 1: {
-            if (tag !== 10) {
-              break;
-            }
-
-            message.namespace = reader.string();
-            continue;
-          }
-          case 2: {
-            if (tag !== 18) {
-              break;
-            }
-
-            message.kind = reader.string();
-            continue;
-          }
-          case 3: {
-            if (tag !== 26) {
-              break;
-            }
-
-            message.sessionId = reader.string();
-            continue;
-          }
-          case 4: {
-            if (tag !== 34) {
-              break;
-            }
-
-            message.requestId = reader.string();
-            continue;
-          }
-          case 5: {
-            if (tag !== 42) {
-              break;
-            }
-
-            message.text = reader.string();
-            continue;
-          }
-        }
-        if ((tag & 7) === 4 || tag === 0) {
-          break;
-        }
-        reader.skip(tag & 7);
-      }
-      return message;
-    } finally {
-      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
-    }
-  },
-
-  fromJSON(object: any): NotificationEvent {
-    return {
-      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
-      kind: isSet(object.kind) ? globalThis.String(object.kind) : "",
-      sessionId: isSet(object.sessionId)
-        ? globalThis.String(object.sessionId)
-        : isSet(object.session_id)
-        ? globalThis.String(object.session_id)
-        : "",
-      requestId: isSet(object.requestId)
-        ? globalThis.String(object.requestId)
-        : isSet(object.request_id)
-        ? globalThis.String(object.request_id)
-        : undefined,
-      text: isSet(object.text) ? globalThis.String(object.text) : "",
-    };
-  },
-
-  toJSON(message: NotificationEvent): unknown {
-    const obj: any = {};
-    if (message.namespace !== "") {
-      obj.namespace = message.namespace;
-    }
-    if (message.kind !== "") {
-      obj.kind = message.kind;
-    }
-    if (message.sessionId !== "") {
-      obj.sessionId = message.sessionId;
-    }
-    if (message.requestId !== undefined) {
-      obj.requestId = message.requestId;
-    }
-    if (message.text !== "") {
-      obj.text = message.text;
-    }
-    return obj;
-  },
-
-  create(base?: DeepPartial<NotificationEvent>): NotificationEvent {
-    return NotificationEvent.fromPartial(base ?? {});
-  },
-  fromPartial(object: DeepPartial<NotificationEvent>): NotificationEvent {
-    const message = createBaseNotificationEvent();
-    message.namespace = object.namespace ?? "";
-    message.kind = object.kind ?? "";
-    message.sessionId = object.sessionId ?? "";
-    message.requestId = object.requestId ?? undefined;
-    message.text = object.text ?? "";
+    message.tokenSha256 = object.tokenSha256 ?? undefined;
     return message;
   },
 };

@@ -107,6 +107,15 @@ export interface SetDisplayNameRequest {
   displayName?: string | undefined;
 }
 
+/** The runner's Antigravity model list changed (announced to the namespace; nothing is stored). */
+export interface AnnounceAgyModelsChangedRequest {
+  namespace: string;
+  id: string;
+}
+
+export interface AnnounceAgyModelsChangedResponse {
+}
+
 /** Hub administration (hub-scoped calls, admin token checked at the gateway). */
 export interface AdminListMachinesRequest {
   namespace?: string | undefined;
@@ -1528,6 +1537,143 @@ export const SetDisplayNameRequest: MessageFns<SetDisplayNameRequest> = {
   },
 };
 
+function createBaseAnnounceAgyModelsChangedRequest(): AnnounceAgyModelsChangedRequest {
+  return { namespace: "", id: "" };
+}
+
+export const AnnounceAgyModelsChangedRequest: MessageFns<AnnounceAgyModelsChangedRequest> = {
+  encode(message: AnnounceAgyModelsChangedRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnnounceAgyModelsChangedRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnnounceAgyModelsChangedRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AnnounceAgyModelsChangedRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+    };
+  },
+
+  toJSON(message: AnnounceAgyModelsChangedRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AnnounceAgyModelsChangedRequest>): AnnounceAgyModelsChangedRequest {
+    return AnnounceAgyModelsChangedRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AnnounceAgyModelsChangedRequest>): AnnounceAgyModelsChangedRequest {
+    const message = createBaseAnnounceAgyModelsChangedRequest();
+    message.namespace = object.namespace ?? "";
+    message.id = object.id ?? "";
+    return message;
+  },
+};
+
+function createBaseAnnounceAgyModelsChangedResponse(): AnnounceAgyModelsChangedResponse {
+  return {};
+}
+
+export const AnnounceAgyModelsChangedResponse: MessageFns<AnnounceAgyModelsChangedResponse> = {
+  encode(_: AnnounceAgyModelsChangedResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AnnounceAgyModelsChangedResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAnnounceAgyModelsChangedResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): AnnounceAgyModelsChangedResponse {
+    return {};
+  },
+
+  toJSON(_: AnnounceAgyModelsChangedResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<AnnounceAgyModelsChangedResponse>): AnnounceAgyModelsChangedResponse {
+    return AnnounceAgyModelsChangedResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<AnnounceAgyModelsChangedResponse>): AnnounceAgyModelsChangedResponse {
+    const message = createBaseAnnounceAgyModelsChangedResponse();
+    return message;
+  },
+};
+
 function createBaseAdminListMachinesRequest(): AdminListMachinesRequest {
   return { namespace: undefined };
 }
@@ -1893,6 +2039,19 @@ export const MachineServiceService = {
     responseSerialize: (value: MachineResponse): Buffer => Buffer.from(MachineResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): MachineResponse => MachineResponse.decode(value),
   },
+  announceAgyModelsChanged: {
+    path: "/teamhub.machine.v1.MachineService/AnnounceAgyModelsChanged" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: AnnounceAgyModelsChangedRequest): Buffer =>
+      Buffer.from(AnnounceAgyModelsChangedRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): AnnounceAgyModelsChangedRequest =>
+      AnnounceAgyModelsChangedRequest.decode(value),
+    responseSerialize: (value: AnnounceAgyModelsChangedResponse): Buffer =>
+      Buffer.from(AnnounceAgyModelsChangedResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): AnnounceAgyModelsChangedResponse =>
+      AnnounceAgyModelsChangedResponse.decode(value),
+  },
   adminListMachines: {
     path: "/teamhub.machine.v1.MachineService/AdminListMachines" as const,
     requestStream: false as const,
@@ -1935,6 +2094,7 @@ export interface MachineServiceServer extends UntypedServiceImplementation {
   updateRunnerState: handleUnaryCall<UpdateMachineDocRequest, UpdateMachineDocResponse>;
   setMachineActive: handleUnaryCall<SetMachineActiveRequest, SetMachineActiveResponse>;
   setDisplayName: handleUnaryCall<SetDisplayNameRequest, MachineResponse>;
+  announceAgyModelsChanged: handleUnaryCall<AnnounceAgyModelsChangedRequest, AnnounceAgyModelsChangedResponse>;
   adminListMachines: handleUnaryCall<AdminListMachinesRequest, ListMachinesResponse>;
   adminForgetMachine: handleUnaryCall<AdminForgetMachineRequest, AdminForgetMachineResponse>;
   adminTransferMachine: handleUnaryCall<AdminTransferMachineRequest, MachineResponse>;
@@ -2045,6 +2205,21 @@ export interface MachineServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: MachineResponse) => void,
+  ): ClientUnaryCall;
+  announceAgyModelsChanged(
+    request: AnnounceAgyModelsChangedRequest,
+    callback: (error: ServiceError | null, response: AnnounceAgyModelsChangedResponse) => void,
+  ): ClientUnaryCall;
+  announceAgyModelsChanged(
+    request: AnnounceAgyModelsChangedRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: AnnounceAgyModelsChangedResponse) => void,
+  ): ClientUnaryCall;
+  announceAgyModelsChanged(
+    request: AnnounceAgyModelsChangedRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: AnnounceAgyModelsChangedResponse) => void,
   ): ClientUnaryCall;
   adminListMachines(
     request: AdminListMachinesRequest,

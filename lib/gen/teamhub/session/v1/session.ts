@@ -25,6 +25,186 @@ export const protobufPackage = "teamhub.session.v1";
 export const protobufFileName = "teamhub/session/v1/session.proto";
 
 /**
+ * Where a queued message stands with the CLI (HAPI's delivery_state). Consumed messages are
+ * QUEUED with invoked_at set.
+ */
+export enum MessageDeliveryState {
+  MESSAGE_DELIVERY_STATE_UNSPECIFIED = 0,
+  MESSAGE_DELIVERY_STATE_QUEUED = 1,
+  /** MESSAGE_DELIVERY_STATE_DISPATCHING - The CLI is steering it into the running turn. */
+  MESSAGE_DELIVERY_STATE_DISPATCHING = 2,
+  /** MESSAGE_DELIVERY_STATE_INDETERMINATE - The CLI could not say whether it took it (a steer or a cancel without an answer). */
+  MESSAGE_DELIVERY_STATE_INDETERMINATE = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function messageDeliveryStateFromJSON(object: any): MessageDeliveryState {
+  switch (object) {
+    case 0:
+    case "MESSAGE_DELIVERY_STATE_UNSPECIFIED":
+      return MessageDeliveryState.MESSAGE_DELIVERY_STATE_UNSPECIFIED;
+    case 1:
+    case "MESSAGE_DELIVERY_STATE_QUEUED":
+      return MessageDeliveryState.MESSAGE_DELIVERY_STATE_QUEUED;
+    case 2:
+    case "MESSAGE_DELIVERY_STATE_DISPATCHING":
+      return MessageDeliveryState.MESSAGE_DELIVERY_STATE_DISPATCHING;
+    case 3:
+    case "MESSAGE_DELIVERY_STATE_INDETERMINATE":
+      return MessageDeliveryState.MESSAGE_DELIVERY_STATE_INDETERMINATE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return MessageDeliveryState.UNRECOGNIZED;
+  }
+}
+
+export function messageDeliveryStateToJSON(object: MessageDeliveryState): string {
+  switch (object) {
+    case MessageDeliveryState.MESSAGE_DELIVERY_STATE_UNSPECIFIED:
+      return "MESSAGE_DELIVERY_STATE_UNSPECIFIED";
+    case MessageDeliveryState.MESSAGE_DELIVERY_STATE_QUEUED:
+      return "MESSAGE_DELIVERY_STATE_QUEUED";
+    case MessageDeliveryState.MESSAGE_DELIVERY_STATE_DISPATCHING:
+      return "MESSAGE_DELIVERY_STATE_DISPATCHING";
+    case MessageDeliveryState.MESSAGE_DELIVERY_STATE_INDETERMINATE:
+      return "MESSAGE_DELIVERY_STATE_INDETERMINATE";
+    case MessageDeliveryState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** The order of a session listing. */
+export enum SessionOrder {
+  /** SESSION_ORDER_UNSPECIFIED - Most recently updated first. */
+  SESSION_ORDER_UNSPECIFIED = 0,
+  /**
+   * SESSION_ORDER_LIST - HAPI's list order: globally pinned, pinned, active, (active ones) more pending requests,
+   * then most recently updated.
+   */
+  SESSION_ORDER_LIST = 1,
+  UNRECOGNIZED = -1,
+}
+
+export function sessionOrderFromJSON(object: any): SessionOrder {
+  switch (object) {
+    case 0:
+    case "SESSION_ORDER_UNSPECIFIED":
+      return SessionOrder.SESSION_ORDER_UNSPECIFIED;
+    case 1:
+    case "SESSION_ORDER_LIST":
+      return SessionOrder.SESSION_ORDER_LIST;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SessionOrder.UNRECOGNIZED;
+  }
+}
+
+export function sessionOrderToJSON(object: SessionOrder): string {
+  switch (object) {
+    case SessionOrder.SESSION_ORDER_UNSPECIFIED:
+      return "SESSION_ORDER_UNSPECIFIED";
+    case SessionOrder.SESSION_ORDER_LIST:
+      return "SESSION_ORDER_LIST";
+    case SessionOrder.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum PageDirection {
+  PAGE_DIRECTION_UNSPECIFIED = 0,
+  PAGE_DIRECTION_LATEST = 1,
+  PAGE_DIRECTION_BEFORE = 2,
+  PAGE_DIRECTION_AFTER = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function pageDirectionFromJSON(object: any): PageDirection {
+  switch (object) {
+    case 0:
+    case "PAGE_DIRECTION_UNSPECIFIED":
+      return PageDirection.PAGE_DIRECTION_UNSPECIFIED;
+    case 1:
+    case "PAGE_DIRECTION_LATEST":
+      return PageDirection.PAGE_DIRECTION_LATEST;
+    case 2:
+    case "PAGE_DIRECTION_BEFORE":
+      return PageDirection.PAGE_DIRECTION_BEFORE;
+    case 3:
+    case "PAGE_DIRECTION_AFTER":
+      return PageDirection.PAGE_DIRECTION_AFTER;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PageDirection.UNRECOGNIZED;
+  }
+}
+
+export function pageDirectionToJSON(object: PageDirection): string {
+  switch (object) {
+    case PageDirection.PAGE_DIRECTION_UNSPECIFIED:
+      return "PAGE_DIRECTION_UNSPECIFIED";
+    case PageDirection.PAGE_DIRECTION_LATEST:
+      return "PAGE_DIRECTION_LATEST";
+    case PageDirection.PAGE_DIRECTION_BEFORE:
+      return "PAGE_DIRECTION_BEFORE";
+    case PageDirection.PAGE_DIRECTION_AFTER:
+      return "PAGE_DIRECTION_AFTER";
+    case PageDirection.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum PinMode {
+  PIN_MODE_UNSPECIFIED = 0,
+  PIN_MODE_NONE = 1,
+  PIN_MODE_PROJECT = 2,
+  PIN_MODE_GLOBAL = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function pinModeFromJSON(object: any): PinMode {
+  switch (object) {
+    case 0:
+    case "PIN_MODE_UNSPECIFIED":
+      return PinMode.PIN_MODE_UNSPECIFIED;
+    case 1:
+    case "PIN_MODE_NONE":
+      return PinMode.PIN_MODE_NONE;
+    case 2:
+    case "PIN_MODE_PROJECT":
+      return PinMode.PIN_MODE_PROJECT;
+    case 3:
+    case "PIN_MODE_GLOBAL":
+      return PinMode.PIN_MODE_GLOBAL;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return PinMode.UNRECOGNIZED;
+  }
+}
+
+export function pinModeToJSON(object: PinMode): string {
+  switch (object) {
+    case PinMode.PIN_MODE_UNSPECIFIED:
+      return "PIN_MODE_UNSPECIFIED";
+    case PinMode.PIN_MODE_NONE:
+      return "PIN_MODE_NONE";
+    case PinMode.PIN_MODE_PROJECT:
+      return "PIN_MODE_PROJECT";
+    case PinMode.PIN_MODE_GLOBAL:
+      return "PIN_MODE_GLOBAL";
+    case PinMode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
  * Client-supplied JSON documents (metadata, agent state, message content) travel as JSON text
  * so that they round-trip byte-for-byte; an absent optional field means JSON null.
  */
@@ -60,7 +240,16 @@ export interface Session {
   /** Highest message seq stored for this session. */
   lastMessageSeq: number;
   archived: boolean;
-  permissionMode?: string | undefined;
+  permissionMode?:
+    | string
+    | undefined;
+  /** Codex collaboration mode and Copilot agent mode, as the CLI last applied them. */
+  collaborationMode?: string | undefined;
+  copilotAgentMode?:
+    | string
+    | undefined;
+  /** Pinned in the namespace's whole list (HAPI's pin mode `global`); `pinned` is mode `project`. */
+  globalPinned: boolean;
 }
 
 export interface Message {
@@ -70,7 +259,28 @@ export interface Message {
   createdAt: number;
   localId?: string | undefined;
   contentJson: string;
-  invokedAt?: number | undefined;
+  invokedAt?:
+    | number
+    | undefined;
+  /** A web message held until this time (HAPI's scheduledAt); absent when sent at once. */
+  scheduledAt?:
+    | number
+    | undefined;
+  /** Absent means QUEUED. */
+  deliveryState?:
+    | MessageDeliveryState
+    | undefined;
+  /**
+   * How the web asked a message delivered (HAPI's meta.deliveryMode, "queue" or "steer"), after
+   * the hub's rule (steer only for Pi, never when scheduled); absent for CLI messages.
+   */
+  deliveryMode?: string | undefined;
+}
+
+/** A point in a session's message order: HAPI orders by (invoked_at or created_at, seq). */
+export interface MessagePosition {
+  at: number;
+  seq: number;
 }
 
 export interface CreateOrLoadSessionRequest {
@@ -100,10 +310,21 @@ export interface GetSessionResponse {
 
 export interface ListSessionsRequest {
   namespace: string;
+  /** At most this many (absent or 0: all of them). The page is cut in the store query. */
+  limit?: number | undefined;
+  order?: SessionOrder | undefined;
 }
 
 export interface ListSessionsResponse {
   sessions: Session[];
+  /** Sessions with messages scheduled ahead (HAPI's futureScheduledMessageCount / nextScheduledAt). */
+  scheduled: ScheduledMessages[];
+}
+
+export interface ScheduledMessages {
+  sessionId: string;
+  count: number;
+  nextAt: number;
 }
 
 export interface UpdateSessionDocRequest {
@@ -199,7 +420,19 @@ export interface AppendMessageRequest {
    * until the CLI reports them consumed.
    */
   invoked: boolean;
-  origin?: string | undefined;
+  origin?:
+    | string
+    | undefined;
+  /** Web messages: held until this time when it lies ahead (needs local_id). */
+  scheduledAt?:
+    | number
+    | undefined;
+  /** Web messages: "queue" or "steer" as asked; the service applies HAPI's rule (steer only for Pi). */
+  deliveryMode?:
+    | string
+    | undefined;
+  /** Web messages: refuse with failed_precondition "Session is inactive" when no CLI is live. */
+  requireActive?: boolean | undefined;
 }
 
 export interface AppendMessageResponse {
@@ -228,11 +461,244 @@ export interface MarkMessagesConsumedRequest {
   sessionId: string;
   localIds: string[];
   at: number;
+  /** The CLI steered them into the running turn. */
+  steered?: boolean | undefined;
 }
 
 export interface MarkMessagesConsumedResponse {
   localIds: string[];
   invokedAt: number;
+}
+
+/**
+ * HAPI's message cursor (GET /api/sessions/:id/messages): the latest page (with the queued
+ * messages), a page before a position, or the messages after a position up to `until`.
+ * An `after` cursor from another epoch answers the latest page with `reset`.
+ */
+export interface GetMessagesPageRequest {
+  namespace: string;
+  sessionId: string;
+  limit: number;
+  before?: MessagePosition | undefined;
+  after?: MessagePosition | undefined;
+  until?: MessagePosition | undefined;
+  epoch?: number | undefined;
+}
+
+export interface GetMessagesPageResponse {
+  messages: Message[];
+  direction: PageDirection;
+  limit: number;
+  epoch: number;
+  reset: boolean;
+  nextBefore?: MessagePosition | undefined;
+  nextAfter?: MessagePosition | undefined;
+  snapshotHead?: MessagePosition | undefined;
+  hasMore: boolean;
+}
+
+/**
+ * The CLI's backfill: messages after a seq that may be delivered now (not held for later, not
+ * being steered or of unknown state). With `queued_only`, only those the CLI has not taken.
+ */
+export interface ListDeliverableMessagesRequest {
+  namespace: string;
+  sessionId: string;
+  afterSeq: number;
+  limit: number;
+  queuedOnly: boolean;
+}
+
+export interface MessagesResponse {
+  messages: Message[];
+}
+
+/** One message of a session by its id or its local id. */
+export interface FindMessageRequest {
+  namespace: string;
+  sessionId: string;
+  messageId: string;
+}
+
+export interface FindMessageResponse {
+  message?: Message | undefined;
+}
+
+/** Deletes a message that is still queued (not taken by the CLI); publishes MessageCancelled. */
+export interface CancelQueuedMessageRequest {
+  namespace: string;
+  sessionId: string;
+  messageId: string;
+}
+
+export interface CancelQueuedMessageResponse {
+  cancelled: boolean;
+  /** The message as it is now when it was not cancelled (taken meanwhile), else absent. */
+  message?: Message | undefined;
+}
+
+/**
+ * Moves queued messages between delivery states (HAPI's allowed transitions); publishes
+ * MessagesDeliveryChanged with the local ids that changed.
+ */
+export interface SetMessagesDeliveryStateRequest {
+  namespace: string;
+  sessionId: string;
+  localIds: string[];
+  state: MessageDeliveryState;
+}
+
+export interface LocalIdsResponse {
+  localIds: string[];
+}
+
+/**
+ * Takes an indeterminate message for a retry (it becomes dispatching); absent when it is not
+ * indeterminate any more.
+ */
+export interface ClaimIndeterminateMessageRequest {
+  namespace: string;
+  sessionId: string;
+  messageId: string;
+}
+
+export interface GetQueuedStateRequest {
+  namespace: string;
+  sessionId: string;
+  localIds: string[];
+}
+
+export interface InvokedLocalMessage {
+  localId: string;
+  invokedAt: number;
+}
+
+export interface GetQueuedStateResponse {
+  queuedLocalIds: string[];
+  indeterminateLocalIds: string[];
+  invoked: InvokedLocalMessage[];
+}
+
+/**
+ * A message typed into a shared (concurrentClients) session's own app while queued there:
+ * with content it is stored or its text replaced; without, removed. No effect on other sessions.
+ */
+export interface SyncNativeQueuedMessageRequest {
+  namespace: string;
+  sessionId: string;
+  localId: string;
+  contentJson?: string | undefined;
+}
+
+export interface SyncNativeQueuedMessageResponse {
+  message?: Message | undefined;
+  removed: boolean;
+}
+
+/** The session ended: its immediately deliverable queued messages count as taken (HAPI's sweep). */
+export interface SweepQueuedMessagesRequest {
+  namespace: string;
+  sessionId: string;
+  at: number;
+}
+
+/** A string setting that may also be set to JSON null (present message, absent value). */
+export interface NullableString {
+  value?: string | undefined;
+}
+
+/**
+ * Runtime settings the CLI applied (`set-session-config` answered in `applied`). A field that
+ * is absent is left as it is.
+ */
+export interface ApplySessionConfigRequest {
+  namespace: string;
+  id: string;
+  permissionMode?: NullableString | undefined;
+  model?: NullableString | undefined;
+  modelReasoningEffort?: NullableString | undefined;
+  effort?: NullableString | undefined;
+  serviceTier?: NullableString | undefined;
+  collaborationMode?: NullableString | undefined;
+  copilotAgentMode?: NullableString | undefined;
+}
+
+export interface SetSessionPinRequest {
+  namespace: string;
+  id: string;
+  mode: PinMode;
+}
+
+/**
+ * What a fork or rewind must know before it asks the CLI: the queued (not yet invoked) messages,
+ * and whether the boundary message exists and was invoked.
+ */
+export interface CheckHistoryRequest {
+  namespace: string;
+  sessionId: string;
+  boundaryLocalId?: string | undefined;
+}
+
+export interface CheckHistoryResponse {
+  queuedMessages: number;
+  boundaryInvoked: boolean;
+}
+
+/** A message the CLI gave back after a rewind, stored in place of the removed ones. */
+export interface ReplacementMessage {
+  contentJson: string;
+  createdAt?: number | undefined;
+  localId?: string | undefined;
+  invokedAt?: number | undefined;
+}
+
+/**
+ * Rewind: remove the message with `from_local_id` and every later one (by when it was invoked,
+ * else created), then append `replacements`.
+ */
+export interface TruncateMessagesRequest {
+  namespace: string;
+  sessionId: string;
+  fromLocalId: string;
+  replacements: ReplacementMessage[];
+  /** Why the history changed, told to the web with the invalidation (HAPI: "rewind"). */
+  reason: string;
+}
+
+export interface TruncateMessagesResponse {
+  deleted: number;
+  inserted: number;
+}
+
+/**
+ * Fork: copy the source's invoked messages (all, or those before `before_local_id`) into the
+ * child, in order, with fresh ids and seqs.
+ */
+export interface CopyMessagesRequest {
+  namespace: string;
+  fromSessionId: string;
+  toSessionId: string;
+  beforeLocalId?: string | undefined;
+}
+
+export interface CopyMessagesResponse {
+  copied: number;
+  /**
+   * The local ids of the copied messages (user messages carry one), so history markers keyed by
+   * local id can be carried over to the child.
+   */
+  localIds: string[];
+}
+
+export interface MessageStatsRequest {
+  namespace: string;
+  sessionId: string;
+}
+
+/** How many messages a session holds and the bytes of their content text (an export's size). */
+export interface MessageStatsResponse {
+  count: number;
+  contentBytes: number;
 }
 
 function createBaseSession(): Session {
@@ -266,6 +732,9 @@ function createBaseSession(): Session {
     lastMessageSeq: 0,
     archived: false,
     permissionMode: undefined,
+    collaborationMode: undefined,
+    copilotAgentMode: undefined,
+    globalPinned: false,
   };
 }
 
@@ -357,6 +826,15 @@ export const Session: MessageFns<Session> = {
     }
     if (message.permissionMode !== undefined) {
       writer.uint32(234).string(message.permissionMode);
+    }
+    if (message.collaborationMode !== undefined) {
+      writer.uint32(242).string(message.collaborationMode);
+    }
+    if (message.copilotAgentMode !== undefined) {
+      writer.uint32(250).string(message.copilotAgentMode);
+    }
+    if (message.globalPinned !== false) {
+      writer.uint32(256).bool(message.globalPinned);
     }
     return writer;
   },
@@ -606,6 +1084,30 @@ export const Session: MessageFns<Session> = {
             message.permissionMode = reader.string();
             continue;
           }
+          case 30: {
+            if (tag !== 242) {
+              break;
+            }
+
+            message.collaborationMode = reader.string();
+            continue;
+          }
+          case 31: {
+            if (tag !== 250) {
+              break;
+            }
+
+            message.copilotAgentMode = reader.string();
+            continue;
+          }
+          case 32: {
+            if (tag !== 256) {
+              break;
+            }
+
+            message.globalPinned = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -725,6 +1227,21 @@ export const Session: MessageFns<Session> = {
         : isSet(object.permission_mode)
         ? globalThis.String(object.permission_mode)
         : undefined,
+      collaborationMode: isSet(object.collaborationMode)
+        ? globalThis.String(object.collaborationMode)
+        : isSet(object.collaboration_mode)
+        ? globalThis.String(object.collaboration_mode)
+        : undefined,
+      copilotAgentMode: isSet(object.copilotAgentMode)
+        ? globalThis.String(object.copilotAgentMode)
+        : isSet(object.copilot_agent_mode)
+        ? globalThis.String(object.copilot_agent_mode)
+        : undefined,
+      globalPinned: isSet(object.globalPinned)
+        ? globalThis.Boolean(object.globalPinned)
+        : isSet(object.global_pinned)
+        ? globalThis.Boolean(object.global_pinned)
+        : false,
     };
   },
 
@@ -817,6 +1334,15 @@ export const Session: MessageFns<Session> = {
     if (message.permissionMode !== undefined) {
       obj.permissionMode = message.permissionMode;
     }
+    if (message.collaborationMode !== undefined) {
+      obj.collaborationMode = message.collaborationMode;
+    }
+    if (message.copilotAgentMode !== undefined) {
+      obj.copilotAgentMode = message.copilotAgentMode;
+    }
+    if (message.globalPinned !== false) {
+      obj.globalPinned = message.globalPinned;
+    }
     return obj;
   },
 
@@ -854,12 +1380,26 @@ export const Session: MessageFns<Session> = {
     message.lastMessageSeq = object.lastMessageSeq ?? 0;
     message.archived = object.archived ?? false;
     message.permissionMode = object.permissionMode ?? undefined;
+    message.collaborationMode = object.collaborationMode ?? undefined;
+    message.copilotAgentMode = object.copilotAgentMode ?? undefined;
+    message.globalPinned = object.globalPinned ?? false;
     return message;
   },
 };
 
 function createBaseMessage(): Message {
-  return { id: "", sessionId: "", seq: 0, createdAt: 0, localId: undefined, contentJson: "", invokedAt: undefined };
+  return {
+    id: "",
+    sessionId: "",
+    seq: 0,
+    createdAt: 0,
+    localId: undefined,
+    contentJson: "",
+    invokedAt: undefined,
+    scheduledAt: undefined,
+    deliveryState: undefined,
+    deliveryMode: undefined,
+  };
 }
 
 export const Message: MessageFns<Message> = {
@@ -884,6 +1424,15 @@ export const Message: MessageFns<Message> = {
     }
     if (message.invokedAt !== undefined) {
       writer.uint32(56).int64(message.invokedAt);
+    }
+    if (message.scheduledAt !== undefined) {
+      writer.uint32(64).int64(message.scheduledAt);
+    }
+    if (message.deliveryState !== undefined) {
+      writer.uint32(72).int32(message.deliveryState);
+    }
+    if (message.deliveryMode !== undefined) {
+      writer.uint32(82).string(message.deliveryMode);
     }
     return writer;
   },
@@ -957,6 +1506,30 @@ export const Message: MessageFns<Message> = {
             message.invokedAt = longToNumber(reader.int64());
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.scheduledAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.deliveryState = reader.int32() as any;
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            message.deliveryMode = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -998,6 +1571,21 @@ export const Message: MessageFns<Message> = {
         : isSet(object.invoked_at)
         ? globalThis.Number(object.invoked_at)
         : undefined,
+      scheduledAt: isSet(object.scheduledAt)
+        ? globalThis.Number(object.scheduledAt)
+        : isSet(object.scheduled_at)
+        ? globalThis.Number(object.scheduled_at)
+        : undefined,
+      deliveryState: isSet(object.deliveryState)
+        ? messageDeliveryStateFromJSON(object.deliveryState)
+        : isSet(object.delivery_state)
+        ? messageDeliveryStateFromJSON(object.delivery_state)
+        : undefined,
+      deliveryMode: isSet(object.deliveryMode)
+        ? globalThis.String(object.deliveryMode)
+        : isSet(object.delivery_mode)
+        ? globalThis.String(object.delivery_mode)
+        : undefined,
     };
   },
 
@@ -1024,6 +1612,15 @@ export const Message: MessageFns<Message> = {
     if (message.invokedAt !== undefined) {
       obj.invokedAt = Math.round(message.invokedAt);
     }
+    if (message.scheduledAt !== undefined) {
+      obj.scheduledAt = Math.round(message.scheduledAt);
+    }
+    if (message.deliveryState !== undefined) {
+      obj.deliveryState = messageDeliveryStateToJSON(message.deliveryState);
+    }
+    if (message.deliveryMode !== undefined) {
+      obj.deliveryMode = message.deliveryMode;
+    }
     return obj;
   },
 
@@ -1039,6 +1636,94 @@ export const Message: MessageFns<Message> = {
     message.localId = object.localId ?? undefined;
     message.contentJson = object.contentJson ?? "";
     message.invokedAt = object.invokedAt ?? undefined;
+    message.scheduledAt = object.scheduledAt ?? undefined;
+    message.deliveryState = object.deliveryState ?? undefined;
+    message.deliveryMode = object.deliveryMode ?? undefined;
+    return message;
+  },
+};
+
+function createBaseMessagePosition(): MessagePosition {
+  return { at: 0, seq: 0 };
+}
+
+export const MessagePosition: MessageFns<MessagePosition> = {
+  encode(message: MessagePosition, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.at !== 0) {
+      writer.uint32(8).int64(message.at);
+    }
+    if (message.seq !== 0) {
+      writer.uint32(16).int64(message.seq);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessagePosition {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessagePosition();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.at = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.seq = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessagePosition {
+    return {
+      at: isSet(object.at) ? globalThis.Number(object.at) : 0,
+      seq: isSet(object.seq) ? globalThis.Number(object.seq) : 0,
+    };
+  },
+
+  toJSON(message: MessagePosition): unknown {
+    const obj: any = {};
+    if (message.at !== 0) {
+      obj.at = Math.round(message.at);
+    }
+    if (message.seq !== 0) {
+      obj.seq = Math.round(message.seq);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessagePosition>): MessagePosition {
+    return MessagePosition.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessagePosition>): MessagePosition {
+    const message = createBaseMessagePosition();
+    message.at = object.at ?? 0;
+    message.seq = object.seq ?? 0;
     return message;
   },
 };
@@ -1487,13 +2172,19 @@ export const GetSessionResponse: MessageFns<GetSessionResponse> = {
 };
 
 function createBaseListSessionsRequest(): ListSessionsRequest {
-  return { namespace: "" };
+  return { namespace: "", limit: undefined, order: undefined };
 }
 
 export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
   encode(message: ListSessionsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     if (message.namespace !== "") {
       writer.uint32(10).string(message.namespace);
+    }
+    if (message.limit !== undefined) {
+      writer.uint32(16).int32(message.limit);
+    }
+    if (message.order !== undefined) {
+      writer.uint32(24).int32(message.order);
     }
     return writer;
   },
@@ -1519,6 +2210,22 @@ export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
             message.namespace = reader.string();
             continue;
           }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.order = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1532,13 +2239,23 @@ export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
   },
 
   fromJSON(object: any): ListSessionsRequest {
-    return { namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "" };
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : undefined,
+      order: isSet(object.order) ? sessionOrderFromJSON(object.order) : undefined,
+    };
   },
 
   toJSON(message: ListSessionsRequest): unknown {
     const obj: any = {};
     if (message.namespace !== "") {
       obj.namespace = message.namespace;
+    }
+    if (message.limit !== undefined) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.order !== undefined) {
+      obj.order = sessionOrderToJSON(message.order);
     }
     return obj;
   },
@@ -1549,18 +2266,23 @@ export const ListSessionsRequest: MessageFns<ListSessionsRequest> = {
   fromPartial(object: DeepPartial<ListSessionsRequest>): ListSessionsRequest {
     const message = createBaseListSessionsRequest();
     message.namespace = object.namespace ?? "";
+    message.limit = object.limit ?? undefined;
+    message.order = object.order ?? undefined;
     return message;
   },
 };
 
 function createBaseListSessionsResponse(): ListSessionsResponse {
-  return { sessions: [] };
+  return { sessions: [], scheduled: [] };
 }
 
 export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
   encode(message: ListSessionsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
     for (const v of message.sessions) {
       Session.encode(v!, writer.uint32(10).fork()).join();
+    }
+    for (const v of message.scheduled) {
+      ScheduledMessages.encode(v!, writer.uint32(18).fork()).join();
     }
     return writer;
   },
@@ -1586,6 +2308,14 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
             message.sessions.push(Session.decode(reader, reader.uint32()));
             continue;
           }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.scheduled.push(ScheduledMessages.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1601,6 +2331,9 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
   fromJSON(object: any): ListSessionsResponse {
     return {
       sessions: globalThis.Array.isArray(object?.sessions) ? object.sessions.map((e: any) => Session.fromJSON(e)) : [],
+      scheduled: globalThis.Array.isArray(object?.scheduled)
+        ? object.scheduled.map((e: any) => ScheduledMessages.fromJSON(e))
+        : [],
     };
   },
 
@@ -1608,6 +2341,9 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
     const obj: any = {};
     if (message.sessions?.length) {
       obj.sessions = message.sessions.map((e) => Session.toJSON(e));
+    }
+    if (message.scheduled?.length) {
+      obj.scheduled = message.scheduled.map((e) => ScheduledMessages.toJSON(e));
     }
     return obj;
   },
@@ -1618,6 +2354,116 @@ export const ListSessionsResponse: MessageFns<ListSessionsResponse> = {
   fromPartial(object: DeepPartial<ListSessionsResponse>): ListSessionsResponse {
     const message = createBaseListSessionsResponse();
     message.sessions = object.sessions?.map((e) => Session.fromPartial(e)) || [];
+    message.scheduled = object.scheduled?.map((e) => ScheduledMessages.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseScheduledMessages(): ScheduledMessages {
+  return { sessionId: "", count: 0, nextAt: 0 };
+}
+
+export const ScheduledMessages: MessageFns<ScheduledMessages> = {
+  encode(message: ScheduledMessages, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionId !== "") {
+      writer.uint32(10).string(message.sessionId);
+    }
+    if (message.count !== 0) {
+      writer.uint32(16).int32(message.count);
+    }
+    if (message.nextAt !== 0) {
+      writer.uint32(24).int64(message.nextAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ScheduledMessages {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseScheduledMessages();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.count = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.nextAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ScheduledMessages {
+    return {
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      nextAt: isSet(object.nextAt)
+        ? globalThis.Number(object.nextAt)
+        : isSet(object.next_at)
+        ? globalThis.Number(object.next_at)
+        : 0,
+    };
+  },
+
+  toJSON(message: ScheduledMessages): unknown {
+    const obj: any = {};
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.nextAt !== 0) {
+      obj.nextAt = Math.round(message.nextAt);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ScheduledMessages>): ScheduledMessages {
+    return ScheduledMessages.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ScheduledMessages>): ScheduledMessages {
+    const message = createBaseScheduledMessages();
+    message.sessionId = object.sessionId ?? "";
+    message.count = object.count ?? 0;
+    message.nextAt = object.nextAt ?? 0;
     return message;
   },
 };
@@ -2786,6 +3632,9 @@ function createBaseAppendMessageRequest(): AppendMessageRequest {
     createdAt: undefined,
     invoked: false,
     origin: undefined,
+    scheduledAt: undefined,
+    deliveryMode: undefined,
+    requireActive: undefined,
   };
 }
 
@@ -2811,6 +3660,15 @@ export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
     }
     if (message.origin !== undefined) {
       writer.uint32(58).string(message.origin);
+    }
+    if (message.scheduledAt !== undefined) {
+      writer.uint32(64).int64(message.scheduledAt);
+    }
+    if (message.deliveryMode !== undefined) {
+      writer.uint32(74).string(message.deliveryMode);
+    }
+    if (message.requireActive !== undefined) {
+      writer.uint32(80).bool(message.requireActive);
     }
     return writer;
   },
@@ -2884,6 +3742,30 @@ export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
             message.origin = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.scheduledAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.deliveryMode = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.requireActive = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2921,6 +3803,21 @@ export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
         : undefined,
       invoked: isSet(object.invoked) ? globalThis.Boolean(object.invoked) : false,
       origin: isSet(object.origin) ? globalThis.String(object.origin) : undefined,
+      scheduledAt: isSet(object.scheduledAt)
+        ? globalThis.Number(object.scheduledAt)
+        : isSet(object.scheduled_at)
+        ? globalThis.Number(object.scheduled_at)
+        : undefined,
+      deliveryMode: isSet(object.deliveryMode)
+        ? globalThis.String(object.deliveryMode)
+        : isSet(object.delivery_mode)
+        ? globalThis.String(object.delivery_mode)
+        : undefined,
+      requireActive: isSet(object.requireActive)
+        ? globalThis.Boolean(object.requireActive)
+        : isSet(object.require_active)
+        ? globalThis.Boolean(object.require_active)
+        : undefined,
     };
   },
 
@@ -2947,6 +3844,15 @@ export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
     if (message.origin !== undefined) {
       obj.origin = message.origin;
     }
+    if (message.scheduledAt !== undefined) {
+      obj.scheduledAt = Math.round(message.scheduledAt);
+    }
+    if (message.deliveryMode !== undefined) {
+      obj.deliveryMode = message.deliveryMode;
+    }
+    if (message.requireActive !== undefined) {
+      obj.requireActive = message.requireActive;
+    }
     return obj;
   },
 
@@ -2962,6 +3868,9 @@ export const AppendMessageRequest: MessageFns<AppendMessageRequest> = {
     message.createdAt = object.createdAt ?? undefined;
     message.invoked = object.invoked ?? false;
     message.origin = object.origin ?? undefined;
+    message.scheduledAt = object.scheduledAt ?? undefined;
+    message.deliveryMode = object.deliveryMode ?? undefined;
+    message.requireActive = object.requireActive ?? undefined;
     return message;
   },
 };
@@ -3288,7 +4197,7 @@ export const ListMessagesResponse: MessageFns<ListMessagesResponse> = {
 };
 
 function createBaseMarkMessagesConsumedRequest(): MarkMessagesConsumedRequest {
-  return { namespace: "", sessionId: "", localIds: [], at: 0 };
+  return { namespace: "", sessionId: "", localIds: [], at: 0, steered: undefined };
 }
 
 export const MarkMessagesConsumedRequest: MessageFns<MarkMessagesConsumedRequest> = {
@@ -3304,6 +4213,9 @@ export const MarkMessagesConsumedRequest: MessageFns<MarkMessagesConsumedRequest
     }
     if (message.at !== 0) {
       writer.uint32(32).int64(message.at);
+    }
+    if (message.steered !== undefined) {
+      writer.uint32(40).bool(message.steered);
     }
     return writer;
   },
@@ -3353,6 +4265,14 @@ export const MarkMessagesConsumedRequest: MessageFns<MarkMessagesConsumedRequest
             message.at = longToNumber(reader.int64());
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.steered = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -3379,6 +4299,7 @@ export const MarkMessagesConsumedRequest: MessageFns<MarkMessagesConsumedRequest
         ? object.local_ids.map((e: any) => globalThis.String(e))
         : [],
       at: isSet(object.at) ? globalThis.Number(object.at) : 0,
+      steered: isSet(object.steered) ? globalThis.Boolean(object.steered) : undefined,
     };
   },
 
@@ -3396,6 +4317,9 @@ export const MarkMessagesConsumedRequest: MessageFns<MarkMessagesConsumedRequest
     if (message.at !== 0) {
       obj.at = Math.round(message.at);
     }
+    if (message.steered !== undefined) {
+      obj.steered = message.steered;
+    }
     return obj;
   },
 
@@ -3408,6 +4332,7 @@ export const MarkMessagesConsumedRequest: MessageFns<MarkMessagesConsumedRequest
     message.sessionId = object.sessionId ?? "";
     message.localIds = object.localIds?.map((e) => e) || [];
     message.at = object.at ?? 0;
+    message.steered = object.steered ?? undefined;
     return message;
   },
 };
@@ -3501,6 +4426,3315 @@ export const MarkMessagesConsumedResponse: MessageFns<MarkMessagesConsumedRespon
     const message = createBaseMarkMessagesConsumedResponse();
     message.localIds = object.localIds?.map((e) => e) || [];
     message.invokedAt = object.invokedAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetMessagesPageRequest(): GetMessagesPageRequest {
+  return {
+    namespace: "",
+    sessionId: "",
+    limit: 0,
+    before: undefined,
+    after: undefined,
+    until: undefined,
+    epoch: undefined,
+  };
+}
+
+export const GetMessagesPageRequest: MessageFns<GetMessagesPageRequest> = {
+  encode(message: GetMessagesPageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    if (message.before !== undefined) {
+      MessagePosition.encode(message.before, writer.uint32(34).fork()).join();
+    }
+    if (message.after !== undefined) {
+      MessagePosition.encode(message.after, writer.uint32(42).fork()).join();
+    }
+    if (message.until !== undefined) {
+      MessagePosition.encode(message.until, writer.uint32(50).fork()).join();
+    }
+    if (message.epoch !== undefined) {
+      writer.uint32(56).int64(message.epoch);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMessagesPageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMessagesPageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.before = MessagePosition.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.after = MessagePosition.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.until = MessagePosition.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMessagesPageRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      before: isSet(object.before) ? MessagePosition.fromJSON(object.before) : undefined,
+      after: isSet(object.after) ? MessagePosition.fromJSON(object.after) : undefined,
+      until: isSet(object.until) ? MessagePosition.fromJSON(object.until) : undefined,
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : undefined,
+    };
+  },
+
+  toJSON(message: GetMessagesPageRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.before !== undefined) {
+      obj.before = MessagePosition.toJSON(message.before);
+    }
+    if (message.after !== undefined) {
+      obj.after = MessagePosition.toJSON(message.after);
+    }
+    if (message.until !== undefined) {
+      obj.until = MessagePosition.toJSON(message.until);
+    }
+    if (message.epoch !== undefined) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMessagesPageRequest>): GetMessagesPageRequest {
+    return GetMessagesPageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMessagesPageRequest>): GetMessagesPageRequest {
+    const message = createBaseGetMessagesPageRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.limit = object.limit ?? 0;
+    message.before = (object.before !== undefined && object.before !== null)
+      ? MessagePosition.fromPartial(object.before)
+      : undefined;
+    message.after = (object.after !== undefined && object.after !== null)
+      ? MessagePosition.fromPartial(object.after)
+      : undefined;
+    message.until = (object.until !== undefined && object.until !== null)
+      ? MessagePosition.fromPartial(object.until)
+      : undefined;
+    message.epoch = object.epoch ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetMessagesPageResponse(): GetMessagesPageResponse {
+  return {
+    messages: [],
+    direction: 0,
+    limit: 0,
+    epoch: 0,
+    reset: false,
+    nextBefore: undefined,
+    nextAfter: undefined,
+    snapshotHead: undefined,
+    hasMore: false,
+  };
+}
+
+export const GetMessagesPageResponse: MessageFns<GetMessagesPageResponse> = {
+  encode(message: GetMessagesPageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      Message.encode(v!, writer.uint32(10).fork()).join();
+    }
+    if (message.direction !== 0) {
+      writer.uint32(16).int32(message.direction);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(24).int32(message.limit);
+    }
+    if (message.epoch !== 0) {
+      writer.uint32(32).int64(message.epoch);
+    }
+    if (message.reset !== false) {
+      writer.uint32(40).bool(message.reset);
+    }
+    if (message.nextBefore !== undefined) {
+      MessagePosition.encode(message.nextBefore, writer.uint32(50).fork()).join();
+    }
+    if (message.nextAfter !== undefined) {
+      MessagePosition.encode(message.nextAfter, writer.uint32(58).fork()).join();
+    }
+    if (message.snapshotHead !== undefined) {
+      MessagePosition.encode(message.snapshotHead, writer.uint32(66).fork()).join();
+    }
+    if (message.hasMore !== false) {
+      writer.uint32(72).bool(message.hasMore);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetMessagesPageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetMessagesPageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(Message.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.direction = reader.int32() as any;
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.epoch = longToNumber(reader.int64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.reset = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.nextBefore = MessagePosition.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.nextAfter = MessagePosition.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.snapshotHead = MessagePosition.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.hasMore = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetMessagesPageResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages) ? object.messages.map((e: any) => Message.fromJSON(e)) : [],
+      direction: isSet(object.direction) ? pageDirectionFromJSON(object.direction) : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      epoch: isSet(object.epoch) ? globalThis.Number(object.epoch) : 0,
+      reset: isSet(object.reset) ? globalThis.Boolean(object.reset) : false,
+      nextBefore: isSet(object.nextBefore)
+        ? MessagePosition.fromJSON(object.nextBefore)
+        : isSet(object.next_before)
+        ? MessagePosition.fromJSON(object.next_before)
+        : undefined,
+      nextAfter: isSet(object.nextAfter)
+        ? MessagePosition.fromJSON(object.nextAfter)
+        : isSet(object.next_after)
+        ? MessagePosition.fromJSON(object.next_after)
+        : undefined,
+      snapshotHead: isSet(object.snapshotHead)
+        ? MessagePosition.fromJSON(object.snapshotHead)
+        : isSet(object.snapshot_head)
+        ? MessagePosition.fromJSON(object.snapshot_head)
+        : undefined,
+      hasMore: isSet(object.hasMore)
+        ? globalThis.Boolean(object.hasMore)
+        : isSet(object.has_more)
+        ? globalThis.Boolean(object.has_more)
+        : false,
+    };
+  },
+
+  toJSON(message: GetMessagesPageResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => Message.toJSON(e));
+    }
+    if (message.direction !== 0) {
+      obj.direction = pageDirectionToJSON(message.direction);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.epoch !== 0) {
+      obj.epoch = Math.round(message.epoch);
+    }
+    if (message.reset !== false) {
+      obj.reset = message.reset;
+    }
+    if (message.nextBefore !== undefined) {
+      obj.nextBefore = MessagePosition.toJSON(message.nextBefore);
+    }
+    if (message.nextAfter !== undefined) {
+      obj.nextAfter = MessagePosition.toJSON(message.nextAfter);
+    }
+    if (message.snapshotHead !== undefined) {
+      obj.snapshotHead = MessagePosition.toJSON(message.snapshotHead);
+    }
+    if (message.hasMore !== false) {
+      obj.hasMore = message.hasMore;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetMessagesPageResponse>): GetMessagesPageResponse {
+    return GetMessagesPageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetMessagesPageResponse>): GetMessagesPageResponse {
+    const message = createBaseGetMessagesPageResponse();
+    message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
+    message.direction = object.direction ?? 0;
+    message.limit = object.limit ?? 0;
+    message.epoch = object.epoch ?? 0;
+    message.reset = object.reset ?? false;
+    message.nextBefore = (object.nextBefore !== undefined && object.nextBefore !== null)
+      ? MessagePosition.fromPartial(object.nextBefore)
+      : undefined;
+    message.nextAfter = (object.nextAfter !== undefined && object.nextAfter !== null)
+      ? MessagePosition.fromPartial(object.nextAfter)
+      : undefined;
+    message.snapshotHead = (object.snapshotHead !== undefined && object.snapshotHead !== null)
+      ? MessagePosition.fromPartial(object.snapshotHead)
+      : undefined;
+    message.hasMore = object.hasMore ?? false;
+    return message;
+  },
+};
+
+function createBaseListDeliverableMessagesRequest(): ListDeliverableMessagesRequest {
+  return { namespace: "", sessionId: "", afterSeq: 0, limit: 0, queuedOnly: false };
+}
+
+export const ListDeliverableMessagesRequest: MessageFns<ListDeliverableMessagesRequest> = {
+  encode(message: ListDeliverableMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.afterSeq !== 0) {
+      writer.uint32(24).int64(message.afterSeq);
+    }
+    if (message.limit !== 0) {
+      writer.uint32(32).int32(message.limit);
+    }
+    if (message.queuedOnly !== false) {
+      writer.uint32(40).bool(message.queuedOnly);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListDeliverableMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListDeliverableMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.afterSeq = longToNumber(reader.int64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.limit = reader.int32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.queuedOnly = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListDeliverableMessagesRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      afterSeq: isSet(object.afterSeq)
+        ? globalThis.Number(object.afterSeq)
+        : isSet(object.after_seq)
+        ? globalThis.Number(object.after_seq)
+        : 0,
+      limit: isSet(object.limit) ? globalThis.Number(object.limit) : 0,
+      queuedOnly: isSet(object.queuedOnly)
+        ? globalThis.Boolean(object.queuedOnly)
+        : isSet(object.queued_only)
+        ? globalThis.Boolean(object.queued_only)
+        : false,
+    };
+  },
+
+  toJSON(message: ListDeliverableMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.afterSeq !== 0) {
+      obj.afterSeq = Math.round(message.afterSeq);
+    }
+    if (message.limit !== 0) {
+      obj.limit = Math.round(message.limit);
+    }
+    if (message.queuedOnly !== false) {
+      obj.queuedOnly = message.queuedOnly;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListDeliverableMessagesRequest>): ListDeliverableMessagesRequest {
+    return ListDeliverableMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListDeliverableMessagesRequest>): ListDeliverableMessagesRequest {
+    const message = createBaseListDeliverableMessagesRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.afterSeq = object.afterSeq ?? 0;
+    message.limit = object.limit ?? 0;
+    message.queuedOnly = object.queuedOnly ?? false;
+    return message;
+  },
+};
+
+function createBaseMessagesResponse(): MessagesResponse {
+  return { messages: [] };
+}
+
+export const MessagesResponse: MessageFns<MessagesResponse> = {
+  encode(message: MessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.messages) {
+      Message.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.messages.push(Message.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessagesResponse {
+    return {
+      messages: globalThis.Array.isArray(object?.messages) ? object.messages.map((e: any) => Message.fromJSON(e)) : [],
+    };
+  },
+
+  toJSON(message: MessagesResponse): unknown {
+    const obj: any = {};
+    if (message.messages?.length) {
+      obj.messages = message.messages.map((e) => Message.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessagesResponse>): MessagesResponse {
+    return MessagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessagesResponse>): MessagesResponse {
+    const message = createBaseMessagesResponse();
+    message.messages = object.messages?.map((e) => Message.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseFindMessageRequest(): FindMessageRequest {
+  return { namespace: "", sessionId: "", messageId: "" };
+}
+
+export const FindMessageRequest: MessageFns<FindMessageRequest> = {
+  encode(message: FindMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(26).string(message.messageId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FindMessageRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+    };
+  },
+
+  toJSON(message: FindMessageRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FindMessageRequest>): FindMessageRequest {
+    return FindMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FindMessageRequest>): FindMessageRequest {
+    const message = createBaseFindMessageRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.messageId = object.messageId ?? "";
+    return message;
+  },
+};
+
+function createBaseFindMessageResponse(): FindMessageResponse {
+  return { message: undefined };
+}
+
+export const FindMessageResponse: MessageFns<FindMessageResponse> = {
+  encode(message: FindMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FindMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFindMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FindMessageResponse {
+    return { message: isSet(object.message) ? Message.fromJSON(object.message) : undefined };
+  },
+
+  toJSON(message: FindMessageResponse): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FindMessageResponse>): FindMessageResponse {
+    return FindMessageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FindMessageResponse>): FindMessageResponse {
+    const message = createBaseFindMessageResponse();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? Message.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCancelQueuedMessageRequest(): CancelQueuedMessageRequest {
+  return { namespace: "", sessionId: "", messageId: "" };
+}
+
+export const CancelQueuedMessageRequest: MessageFns<CancelQueuedMessageRequest> = {
+  encode(message: CancelQueuedMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(26).string(message.messageId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelQueuedMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelQueuedMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelQueuedMessageRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+    };
+  },
+
+  toJSON(message: CancelQueuedMessageRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelQueuedMessageRequest>): CancelQueuedMessageRequest {
+    return CancelQueuedMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelQueuedMessageRequest>): CancelQueuedMessageRequest {
+    const message = createBaseCancelQueuedMessageRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.messageId = object.messageId ?? "";
+    return message;
+  },
+};
+
+function createBaseCancelQueuedMessageResponse(): CancelQueuedMessageResponse {
+  return { cancelled: false, message: undefined };
+}
+
+export const CancelQueuedMessageResponse: MessageFns<CancelQueuedMessageResponse> = {
+  encode(message: CancelQueuedMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cancelled !== false) {
+      writer.uint32(8).bool(message.cancelled);
+    }
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CancelQueuedMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCancelQueuedMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.cancelled = reader.bool();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CancelQueuedMessageResponse {
+    return {
+      cancelled: isSet(object.cancelled) ? globalThis.Boolean(object.cancelled) : false,
+      message: isSet(object.message) ? Message.fromJSON(object.message) : undefined,
+    };
+  },
+
+  toJSON(message: CancelQueuedMessageResponse): unknown {
+    const obj: any = {};
+    if (message.cancelled !== false) {
+      obj.cancelled = message.cancelled;
+    }
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CancelQueuedMessageResponse>): CancelQueuedMessageResponse {
+    return CancelQueuedMessageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CancelQueuedMessageResponse>): CancelQueuedMessageResponse {
+    const message = createBaseCancelQueuedMessageResponse();
+    message.cancelled = object.cancelled ?? false;
+    message.message = (object.message !== undefined && object.message !== null)
+      ? Message.fromPartial(object.message)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetMessagesDeliveryStateRequest(): SetMessagesDeliveryStateRequest {
+  return { namespace: "", sessionId: "", localIds: [], state: 0 };
+}
+
+export const SetMessagesDeliveryStateRequest: MessageFns<SetMessagesDeliveryStateRequest> = {
+  encode(message: SetMessagesDeliveryStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    for (const v of message.localIds) {
+      writer.uint32(26).string(v!);
+    }
+    if (message.state !== 0) {
+      writer.uint32(32).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetMessagesDeliveryStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetMessagesDeliveryStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.localIds.push(reader.string());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetMessagesDeliveryStateRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      localIds: globalThis.Array.isArray(object?.localIds)
+        ? object.localIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.local_ids)
+        ? object.local_ids.map((e: any) => globalThis.String(e))
+        : [],
+      state: isSet(object.state) ? messageDeliveryStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: SetMessagesDeliveryStateRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.localIds?.length) {
+      obj.localIds = message.localIds;
+    }
+    if (message.state !== 0) {
+      obj.state = messageDeliveryStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetMessagesDeliveryStateRequest>): SetMessagesDeliveryStateRequest {
+    return SetMessagesDeliveryStateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetMessagesDeliveryStateRequest>): SetMessagesDeliveryStateRequest {
+    const message = createBaseSetMessagesDeliveryStateRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.localIds = object.localIds?.map((e) => e) || [];
+    message.state = object.state ?? 0;
+    return message;
+  },
+};
+
+function createBaseLocalIdsResponse(): LocalIdsResponse {
+  return { localIds: [] };
+}
+
+export const LocalIdsResponse: MessageFns<LocalIdsResponse> = {
+  encode(message: LocalIdsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.localIds) {
+      writer.uint32(10).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): LocalIdsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseLocalIdsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.localIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): LocalIdsResponse {
+    return {
+      localIds: globalThis.Array.isArray(object?.localIds)
+        ? object.localIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.local_ids)
+        ? object.local_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: LocalIdsResponse): unknown {
+    const obj: any = {};
+    if (message.localIds?.length) {
+      obj.localIds = message.localIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<LocalIdsResponse>): LocalIdsResponse {
+    return LocalIdsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<LocalIdsResponse>): LocalIdsResponse {
+    const message = createBaseLocalIdsResponse();
+    message.localIds = object.localIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseClaimIndeterminateMessageRequest(): ClaimIndeterminateMessageRequest {
+  return { namespace: "", sessionId: "", messageId: "" };
+}
+
+export const ClaimIndeterminateMessageRequest: MessageFns<ClaimIndeterminateMessageRequest> = {
+  encode(message: ClaimIndeterminateMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.messageId !== "") {
+      writer.uint32(26).string(message.messageId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ClaimIndeterminateMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseClaimIndeterminateMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.messageId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ClaimIndeterminateMessageRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      messageId: isSet(object.messageId)
+        ? globalThis.String(object.messageId)
+        : isSet(object.message_id)
+        ? globalThis.String(object.message_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ClaimIndeterminateMessageRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.messageId !== "") {
+      obj.messageId = message.messageId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ClaimIndeterminateMessageRequest>): ClaimIndeterminateMessageRequest {
+    return ClaimIndeterminateMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ClaimIndeterminateMessageRequest>): ClaimIndeterminateMessageRequest {
+    const message = createBaseClaimIndeterminateMessageRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.messageId = object.messageId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetQueuedStateRequest(): GetQueuedStateRequest {
+  return { namespace: "", sessionId: "", localIds: [] };
+}
+
+export const GetQueuedStateRequest: MessageFns<GetQueuedStateRequest> = {
+  encode(message: GetQueuedStateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    for (const v of message.localIds) {
+      writer.uint32(26).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetQueuedStateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetQueuedStateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.localIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetQueuedStateRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      localIds: globalThis.Array.isArray(object?.localIds)
+        ? object.localIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.local_ids)
+        ? object.local_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetQueuedStateRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.localIds?.length) {
+      obj.localIds = message.localIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetQueuedStateRequest>): GetQueuedStateRequest {
+    return GetQueuedStateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetQueuedStateRequest>): GetQueuedStateRequest {
+    const message = createBaseGetQueuedStateRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.localIds = object.localIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseInvokedLocalMessage(): InvokedLocalMessage {
+  return { localId: "", invokedAt: 0 };
+}
+
+export const InvokedLocalMessage: MessageFns<InvokedLocalMessage> = {
+  encode(message: InvokedLocalMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.localId !== "") {
+      writer.uint32(10).string(message.localId);
+    }
+    if (message.invokedAt !== 0) {
+      writer.uint32(16).int64(message.invokedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InvokedLocalMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInvokedLocalMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.localId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.invokedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InvokedLocalMessage {
+    return {
+      localId: isSet(object.localId)
+        ? globalThis.String(object.localId)
+        : isSet(object.local_id)
+        ? globalThis.String(object.local_id)
+        : "",
+      invokedAt: isSet(object.invokedAt)
+        ? globalThis.Number(object.invokedAt)
+        : isSet(object.invoked_at)
+        ? globalThis.Number(object.invoked_at)
+        : 0,
+    };
+  },
+
+  toJSON(message: InvokedLocalMessage): unknown {
+    const obj: any = {};
+    if (message.localId !== "") {
+      obj.localId = message.localId;
+    }
+    if (message.invokedAt !== 0) {
+      obj.invokedAt = Math.round(message.invokedAt);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InvokedLocalMessage>): InvokedLocalMessage {
+    return InvokedLocalMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InvokedLocalMessage>): InvokedLocalMessage {
+    const message = createBaseInvokedLocalMessage();
+    message.localId = object.localId ?? "";
+    message.invokedAt = object.invokedAt ?? 0;
+    return message;
+  },
+};
+
+function createBaseGetQueuedStateResponse(): GetQueuedStateResponse {
+  return { queuedLocalIds: [], indeterminateLocalIds: [], invoked: [] };
+}
+
+export const GetQueuedStateResponse: MessageFns<GetQueuedStateResponse> = {
+  encode(message: GetQueuedStateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.queuedLocalIds) {
+      writer.uint32(10).string(v!);
+    }
+    for (const v of message.indeterminateLocalIds) {
+      writer.uint32(18).string(v!);
+    }
+    for (const v of message.invoked) {
+      InvokedLocalMessage.encode(v!, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetQueuedStateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetQueuedStateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.queuedLocalIds.push(reader.string());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.indeterminateLocalIds.push(reader.string());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.invoked.push(InvokedLocalMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetQueuedStateResponse {
+    return {
+      queuedLocalIds: globalThis.Array.isArray(object?.queuedLocalIds)
+        ? object.queuedLocalIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.queued_local_ids)
+        ? object.queued_local_ids.map((e: any) => globalThis.String(e))
+        : [],
+      indeterminateLocalIds: globalThis.Array.isArray(object?.indeterminateLocalIds)
+        ? object.indeterminateLocalIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.indeterminate_local_ids)
+        ? object.indeterminate_local_ids.map((e: any) => globalThis.String(e))
+        : [],
+      invoked: globalThis.Array.isArray(object?.invoked)
+        ? object.invoked.map((e: any) => InvokedLocalMessage.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: GetQueuedStateResponse): unknown {
+    const obj: any = {};
+    if (message.queuedLocalIds?.length) {
+      obj.queuedLocalIds = message.queuedLocalIds;
+    }
+    if (message.indeterminateLocalIds?.length) {
+      obj.indeterminateLocalIds = message.indeterminateLocalIds;
+    }
+    if (message.invoked?.length) {
+      obj.invoked = message.invoked.map((e) => InvokedLocalMessage.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetQueuedStateResponse>): GetQueuedStateResponse {
+    return GetQueuedStateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetQueuedStateResponse>): GetQueuedStateResponse {
+    const message = createBaseGetQueuedStateResponse();
+    message.queuedLocalIds = object.queuedLocalIds?.map((e) => e) || [];
+    message.indeterminateLocalIds = object.indeterminateLocalIds?.map((e) => e) || [];
+    message.invoked = object.invoked?.map((e) => InvokedLocalMessage.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSyncNativeQueuedMessageRequest(): SyncNativeQueuedMessageRequest {
+  return { namespace: "", sessionId: "", localId: "", contentJson: undefined };
+}
+
+export const SyncNativeQueuedMessageRequest: MessageFns<SyncNativeQueuedMessageRequest> = {
+  encode(message: SyncNativeQueuedMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.localId !== "") {
+      writer.uint32(26).string(message.localId);
+    }
+    if (message.contentJson !== undefined) {
+      writer.uint32(34).string(message.contentJson);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SyncNativeQueuedMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSyncNativeQueuedMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.localId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.contentJson = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SyncNativeQueuedMessageRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      localId: isSet(object.localId)
+        ? globalThis.String(object.localId)
+        : isSet(object.local_id)
+        ? globalThis.String(object.local_id)
+        : "",
+      contentJson: isSet(object.contentJson)
+        ? globalThis.String(object.contentJson)
+        : isSet(object.content_json)
+        ? globalThis.String(object.content_json)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SyncNativeQueuedMessageRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.localId !== "") {
+      obj.localId = message.localId;
+    }
+    if (message.contentJson !== undefined) {
+      obj.contentJson = message.contentJson;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SyncNativeQueuedMessageRequest>): SyncNativeQueuedMessageRequest {
+    return SyncNativeQueuedMessageRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SyncNativeQueuedMessageRequest>): SyncNativeQueuedMessageRequest {
+    const message = createBaseSyncNativeQueuedMessageRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.localId = object.localId ?? "";
+    message.contentJson = object.contentJson ?? undefined;
+    return message;
+  },
+};
+
+function createBaseSyncNativeQueuedMessageResponse(): SyncNativeQueuedMessageResponse {
+  return { message: undefined, removed: false };
+}
+
+export const SyncNativeQueuedMessageResponse: MessageFns<SyncNativeQueuedMessageResponse> = {
+  encode(message: SyncNativeQueuedMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.message !== undefined) {
+      Message.encode(message.message, writer.uint32(10).fork()).join();
+    }
+    if (message.removed !== false) {
+      writer.uint32(16).bool(message.removed);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SyncNativeQueuedMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSyncNativeQueuedMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.message = Message.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.removed = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SyncNativeQueuedMessageResponse {
+    return {
+      message: isSet(object.message) ? Message.fromJSON(object.message) : undefined,
+      removed: isSet(object.removed) ? globalThis.Boolean(object.removed) : false,
+    };
+  },
+
+  toJSON(message: SyncNativeQueuedMessageResponse): unknown {
+    const obj: any = {};
+    if (message.message !== undefined) {
+      obj.message = Message.toJSON(message.message);
+    }
+    if (message.removed !== false) {
+      obj.removed = message.removed;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SyncNativeQueuedMessageResponse>): SyncNativeQueuedMessageResponse {
+    return SyncNativeQueuedMessageResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SyncNativeQueuedMessageResponse>): SyncNativeQueuedMessageResponse {
+    const message = createBaseSyncNativeQueuedMessageResponse();
+    message.message = (object.message !== undefined && object.message !== null)
+      ? Message.fromPartial(object.message)
+      : undefined;
+    message.removed = object.removed ?? false;
+    return message;
+  },
+};
+
+function createBaseSweepQueuedMessagesRequest(): SweepQueuedMessagesRequest {
+  return { namespace: "", sessionId: "", at: 0 };
+}
+
+export const SweepQueuedMessagesRequest: MessageFns<SweepQueuedMessagesRequest> = {
+  encode(message: SweepQueuedMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.at !== 0) {
+      writer.uint32(24).int64(message.at);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SweepQueuedMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSweepQueuedMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.at = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SweepQueuedMessagesRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      at: isSet(object.at) ? globalThis.Number(object.at) : 0,
+    };
+  },
+
+  toJSON(message: SweepQueuedMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.at !== 0) {
+      obj.at = Math.round(message.at);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SweepQueuedMessagesRequest>): SweepQueuedMessagesRequest {
+    return SweepQueuedMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SweepQueuedMessagesRequest>): SweepQueuedMessagesRequest {
+    const message = createBaseSweepQueuedMessagesRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.at = object.at ?? 0;
+    return message;
+  },
+};
+
+function createBaseNullableString(): NullableString {
+  return { value: undefined };
+}
+
+export const NullableString: MessageFns<NullableString> = {
+  encode(message: NullableString, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.value !== undefined) {
+      writer.uint32(10).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): NullableString {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseNullableString();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): NullableString {
+    return { value: isSet(object.value) ? globalThis.String(object.value) : undefined };
+  },
+
+  toJSON(message: NullableString): unknown {
+    const obj: any = {};
+    if (message.value !== undefined) {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<NullableString>): NullableString {
+    return NullableString.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<NullableString>): NullableString {
+    const message = createBaseNullableString();
+    message.value = object.value ?? undefined;
+    return message;
+  },
+};
+
+function createBaseApplySessionConfigRequest(): ApplySessionConfigRequest {
+  return {
+    namespace: "",
+    id: "",
+    permissionMode: undefined,
+    model: undefined,
+    modelReasoningEffort: undefined,
+    effort: undefined,
+    serviceTier: undefined,
+    collaborationMode: undefined,
+    copilotAgentMode: undefined,
+  };
+}
+
+export const ApplySessionConfigRequest: MessageFns<ApplySessionConfigRequest> = {
+  encode(message: ApplySessionConfigRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.permissionMode !== undefined) {
+      NullableString.encode(message.permissionMode, writer.uint32(26).fork()).join();
+    }
+    if (message.model !== undefined) {
+      NullableString.encode(message.model, writer.uint32(34).fork()).join();
+    }
+    if (message.modelReasoningEffort !== undefined) {
+      NullableString.encode(message.modelReasoningEffort, writer.uint32(42).fork()).join();
+    }
+    if (message.effort !== undefined) {
+      NullableString.encode(message.effort, writer.uint32(50).fork()).join();
+    }
+    if (message.serviceTier !== undefined) {
+      NullableString.encode(message.serviceTier, writer.uint32(58).fork()).join();
+    }
+    if (message.collaborationMode !== undefined) {
+      NullableString.encode(message.collaborationMode, writer.uint32(66).fork()).join();
+    }
+    if (message.copilotAgentMode !== undefined) {
+      NullableString.encode(message.copilotAgentMode, writer.uint32(74).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ApplySessionConfigRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseApplySessionConfigRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.permissionMode = NullableString.decode(reader, reader.uint32());
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.model = NullableString.decode(reader, reader.uint32());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.modelReasoningEffort = NullableString.decode(reader, reader.uint32());
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.effort = NullableString.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.serviceTier = NullableString.decode(reader, reader.uint32());
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.collaborationMode = NullableString.decode(reader, reader.uint32());
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.copilotAgentMode = NullableString.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ApplySessionConfigRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      permissionMode: isSet(object.permissionMode)
+        ? NullableString.fromJSON(object.permissionMode)
+        : isSet(object.permission_mode)
+        ? NullableString.fromJSON(object.permission_mode)
+        : undefined,
+      model: isSet(object.model) ? NullableString.fromJSON(object.model) : undefined,
+      modelReasoningEffort: isSet(object.modelReasoningEffort)
+        ? NullableString.fromJSON(object.modelReasoningEffort)
+        : isSet(object.model_reasoning_effort)
+        ? NullableString.fromJSON(object.model_reasoning_effort)
+        : undefined,
+      effort: isSet(object.effort) ? NullableString.fromJSON(object.effort) : undefined,
+      serviceTier: isSet(object.serviceTier)
+        ? NullableString.fromJSON(object.serviceTier)
+        : isSet(object.service_tier)
+        ? NullableString.fromJSON(object.service_tier)
+        : undefined,
+      collaborationMode: isSet(object.collaborationMode)
+        ? NullableString.fromJSON(object.collaborationMode)
+        : isSet(object.collaboration_mode)
+        ? NullableString.fromJSON(object.collaboration_mode)
+        : undefined,
+      copilotAgentMode: isSet(object.copilotAgentMode)
+        ? NullableString.fromJSON(object.copilotAgentMode)
+        : isSet(object.copilot_agent_mode)
+        ? NullableString.fromJSON(object.copilot_agent_mode)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ApplySessionConfigRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.permissionMode !== undefined) {
+      obj.permissionMode = NullableString.toJSON(message.permissionMode);
+    }
+    if (message.model !== undefined) {
+      obj.model = NullableString.toJSON(message.model);
+    }
+    if (message.modelReasoningEffort !== undefined) {
+      obj.modelReasoningEffort = NullableString.toJSON(message.modelReasoningEffort);
+    }
+    if (message.effort !== undefined) {
+      obj.effort = NullableString.toJSON(message.effort);
+    }
+    if (message.serviceTier !== undefined) {
+      obj.serviceTier = NullableString.toJSON(message.serviceTier);
+    }
+    if (message.collaborationMode !== undefined) {
+      obj.collaborationMode = NullableString.toJSON(message.collaborationMode);
+    }
+    if (message.copilotAgentMode !== undefined) {
+      obj.copilotAgentMode = NullableString.toJSON(message.copilotAgentMode);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ApplySessionConfigRequest>): ApplySessionConfigRequest {
+    return ApplySessionConfigRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ApplySessionConfigRequest>): ApplySessionConfigRequest {
+    const message = createBaseApplySessionConfigRequest();
+    message.namespace = object.namespace ?? "";
+    message.id = object.id ?? "";
+    message.permissionMode = (object.permissionMode !== undefined && object.permissionMode !== null)
+      ? NullableString.fromPartial(object.permissionMode)
+      : undefined;
+    message.model = (object.model !== undefined && object.model !== null)
+      ? NullableString.fromPartial(object.model)
+      : undefined;
+    message.modelReasoningEffort = (object.modelReasoningEffort !== undefined && object.modelReasoningEffort !== null)
+      ? NullableString.fromPartial(object.modelReasoningEffort)
+      : undefined;
+    message.effort = (object.effort !== undefined && object.effort !== null)
+      ? NullableString.fromPartial(object.effort)
+      : undefined;
+    message.serviceTier = (object.serviceTier !== undefined && object.serviceTier !== null)
+      ? NullableString.fromPartial(object.serviceTier)
+      : undefined;
+    message.collaborationMode = (object.collaborationMode !== undefined && object.collaborationMode !== null)
+      ? NullableString.fromPartial(object.collaborationMode)
+      : undefined;
+    message.copilotAgentMode = (object.copilotAgentMode !== undefined && object.copilotAgentMode !== null)
+      ? NullableString.fromPartial(object.copilotAgentMode)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetSessionPinRequest(): SetSessionPinRequest {
+  return { namespace: "", id: "", mode: 0 };
+}
+
+export const SetSessionPinRequest: MessageFns<SetSessionPinRequest> = {
+  encode(message: SetSessionPinRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.id !== "") {
+      writer.uint32(18).string(message.id);
+    }
+    if (message.mode !== 0) {
+      writer.uint32(24).int32(message.mode);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSessionPinRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSessionPinRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.id = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSessionPinRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      id: isSet(object.id) ? globalThis.String(object.id) : "",
+      mode: isSet(object.mode) ? pinModeFromJSON(object.mode) : 0,
+    };
+  },
+
+  toJSON(message: SetSessionPinRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.id !== "") {
+      obj.id = message.id;
+    }
+    if (message.mode !== 0) {
+      obj.mode = pinModeToJSON(message.mode);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSessionPinRequest>): SetSessionPinRequest {
+    return SetSessionPinRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetSessionPinRequest>): SetSessionPinRequest {
+    const message = createBaseSetSessionPinRequest();
+    message.namespace = object.namespace ?? "";
+    message.id = object.id ?? "";
+    message.mode = object.mode ?? 0;
+    return message;
+  },
+};
+
+function createBaseCheckHistoryRequest(): CheckHistoryRequest {
+  return { namespace: "", sessionId: "", boundaryLocalId: undefined };
+}
+
+export const CheckHistoryRequest: MessageFns<CheckHistoryRequest> = {
+  encode(message: CheckHistoryRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.boundaryLocalId !== undefined) {
+      writer.uint32(26).string(message.boundaryLocalId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckHistoryRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckHistoryRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.boundaryLocalId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckHistoryRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      boundaryLocalId: isSet(object.boundaryLocalId)
+        ? globalThis.String(object.boundaryLocalId)
+        : isSet(object.boundary_local_id)
+        ? globalThis.String(object.boundary_local_id)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CheckHistoryRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.boundaryLocalId !== undefined) {
+      obj.boundaryLocalId = message.boundaryLocalId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckHistoryRequest>): CheckHistoryRequest {
+    return CheckHistoryRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckHistoryRequest>): CheckHistoryRequest {
+    const message = createBaseCheckHistoryRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.boundaryLocalId = object.boundaryLocalId ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCheckHistoryResponse(): CheckHistoryResponse {
+  return { queuedMessages: 0, boundaryInvoked: false };
+}
+
+export const CheckHistoryResponse: MessageFns<CheckHistoryResponse> = {
+  encode(message: CheckHistoryResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.queuedMessages !== 0) {
+      writer.uint32(8).int32(message.queuedMessages);
+    }
+    if (message.boundaryInvoked !== false) {
+      writer.uint32(16).bool(message.boundaryInvoked);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CheckHistoryResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCheckHistoryResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.queuedMessages = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.boundaryInvoked = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CheckHistoryResponse {
+    return {
+      queuedMessages: isSet(object.queuedMessages)
+        ? globalThis.Number(object.queuedMessages)
+        : isSet(object.queued_messages)
+        ? globalThis.Number(object.queued_messages)
+        : 0,
+      boundaryInvoked: isSet(object.boundaryInvoked)
+        ? globalThis.Boolean(object.boundaryInvoked)
+        : isSet(object.boundary_invoked)
+        ? globalThis.Boolean(object.boundary_invoked)
+        : false,
+    };
+  },
+
+  toJSON(message: CheckHistoryResponse): unknown {
+    const obj: any = {};
+    if (message.queuedMessages !== 0) {
+      obj.queuedMessages = Math.round(message.queuedMessages);
+    }
+    if (message.boundaryInvoked !== false) {
+      obj.boundaryInvoked = message.boundaryInvoked;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CheckHistoryResponse>): CheckHistoryResponse {
+    return CheckHistoryResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CheckHistoryResponse>): CheckHistoryResponse {
+    const message = createBaseCheckHistoryResponse();
+    message.queuedMessages = object.queuedMessages ?? 0;
+    message.boundaryInvoked = object.boundaryInvoked ?? false;
+    return message;
+  },
+};
+
+function createBaseReplacementMessage(): ReplacementMessage {
+  return { contentJson: "", createdAt: undefined, localId: undefined, invokedAt: undefined };
+}
+
+export const ReplacementMessage: MessageFns<ReplacementMessage> = {
+  encode(message: ReplacementMessage, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.contentJson !== "") {
+      writer.uint32(10).string(message.contentJson);
+    }
+    if (message.createdAt !== undefined) {
+      writer.uint32(16).int64(message.createdAt);
+    }
+    if (message.localId !== undefined) {
+      writer.uint32(26).string(message.localId);
+    }
+    if (message.invokedAt !== undefined) {
+      writer.uint32(32).int64(message.invokedAt);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ReplacementMessage {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseReplacementMessage();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.contentJson = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.createdAt = longToNumber(reader.int64());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.localId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.invokedAt = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ReplacementMessage {
+    return {
+      contentJson: isSet(object.contentJson)
+        ? globalThis.String(object.contentJson)
+        : isSet(object.content_json)
+        ? globalThis.String(object.content_json)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? globalThis.Number(object.createdAt)
+        : isSet(object.created_at)
+        ? globalThis.Number(object.created_at)
+        : undefined,
+      localId: isSet(object.localId)
+        ? globalThis.String(object.localId)
+        : isSet(object.local_id)
+        ? globalThis.String(object.local_id)
+        : undefined,
+      invokedAt: isSet(object.invokedAt)
+        ? globalThis.Number(object.invokedAt)
+        : isSet(object.invoked_at)
+        ? globalThis.Number(object.invoked_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: ReplacementMessage): unknown {
+    const obj: any = {};
+    if (message.contentJson !== "") {
+      obj.contentJson = message.contentJson;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = Math.round(message.createdAt);
+    }
+    if (message.localId !== undefined) {
+      obj.localId = message.localId;
+    }
+    if (message.invokedAt !== undefined) {
+      obj.invokedAt = Math.round(message.invokedAt);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ReplacementMessage>): ReplacementMessage {
+    return ReplacementMessage.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ReplacementMessage>): ReplacementMessage {
+    const message = createBaseReplacementMessage();
+    message.contentJson = object.contentJson ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.localId = object.localId ?? undefined;
+    message.invokedAt = object.invokedAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseTruncateMessagesRequest(): TruncateMessagesRequest {
+  return { namespace: "", sessionId: "", fromLocalId: "", replacements: [], reason: "" };
+}
+
+export const TruncateMessagesRequest: MessageFns<TruncateMessagesRequest> = {
+  encode(message: TruncateMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    if (message.fromLocalId !== "") {
+      writer.uint32(26).string(message.fromLocalId);
+    }
+    for (const v of message.replacements) {
+      ReplacementMessage.encode(v!, writer.uint32(34).fork()).join();
+    }
+    if (message.reason !== "") {
+      writer.uint32(42).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TruncateMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTruncateMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.fromLocalId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.replacements.push(ReplacementMessage.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TruncateMessagesRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+      fromLocalId: isSet(object.fromLocalId)
+        ? globalThis.String(object.fromLocalId)
+        : isSet(object.from_local_id)
+        ? globalThis.String(object.from_local_id)
+        : "",
+      replacements: globalThis.Array.isArray(object?.replacements)
+        ? object.replacements.map((e: any) => ReplacementMessage.fromJSON(e))
+        : [],
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: TruncateMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    if (message.fromLocalId !== "") {
+      obj.fromLocalId = message.fromLocalId;
+    }
+    if (message.replacements?.length) {
+      obj.replacements = message.replacements.map((e) => ReplacementMessage.toJSON(e));
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TruncateMessagesRequest>): TruncateMessagesRequest {
+    return TruncateMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TruncateMessagesRequest>): TruncateMessagesRequest {
+    const message = createBaseTruncateMessagesRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    message.fromLocalId = object.fromLocalId ?? "";
+    message.replacements = object.replacements?.map((e) => ReplacementMessage.fromPartial(e)) || [];
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseTruncateMessagesResponse(): TruncateMessagesResponse {
+  return { deleted: 0, inserted: 0 };
+}
+
+export const TruncateMessagesResponse: MessageFns<TruncateMessagesResponse> = {
+  encode(message: TruncateMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.deleted !== 0) {
+      writer.uint32(8).int32(message.deleted);
+    }
+    if (message.inserted !== 0) {
+      writer.uint32(16).int32(message.inserted);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TruncateMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTruncateMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.deleted = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.inserted = reader.int32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TruncateMessagesResponse {
+    return {
+      deleted: isSet(object.deleted) ? globalThis.Number(object.deleted) : 0,
+      inserted: isSet(object.inserted) ? globalThis.Number(object.inserted) : 0,
+    };
+  },
+
+  toJSON(message: TruncateMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.deleted !== 0) {
+      obj.deleted = Math.round(message.deleted);
+    }
+    if (message.inserted !== 0) {
+      obj.inserted = Math.round(message.inserted);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TruncateMessagesResponse>): TruncateMessagesResponse {
+    return TruncateMessagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TruncateMessagesResponse>): TruncateMessagesResponse {
+    const message = createBaseTruncateMessagesResponse();
+    message.deleted = object.deleted ?? 0;
+    message.inserted = object.inserted ?? 0;
+    return message;
+  },
+};
+
+function createBaseCopyMessagesRequest(): CopyMessagesRequest {
+  return { namespace: "", fromSessionId: "", toSessionId: "", beforeLocalId: undefined };
+}
+
+export const CopyMessagesRequest: MessageFns<CopyMessagesRequest> = {
+  encode(message: CopyMessagesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.fromSessionId !== "") {
+      writer.uint32(18).string(message.fromSessionId);
+    }
+    if (message.toSessionId !== "") {
+      writer.uint32(26).string(message.toSessionId);
+    }
+    if (message.beforeLocalId !== undefined) {
+      writer.uint32(34).string(message.beforeLocalId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CopyMessagesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCopyMessagesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.fromSessionId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.toSessionId = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.beforeLocalId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CopyMessagesRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      fromSessionId: isSet(object.fromSessionId)
+        ? globalThis.String(object.fromSessionId)
+        : isSet(object.from_session_id)
+        ? globalThis.String(object.from_session_id)
+        : "",
+      toSessionId: isSet(object.toSessionId)
+        ? globalThis.String(object.toSessionId)
+        : isSet(object.to_session_id)
+        ? globalThis.String(object.to_session_id)
+        : "",
+      beforeLocalId: isSet(object.beforeLocalId)
+        ? globalThis.String(object.beforeLocalId)
+        : isSet(object.before_local_id)
+        ? globalThis.String(object.before_local_id)
+        : undefined,
+    };
+  },
+
+  toJSON(message: CopyMessagesRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.fromSessionId !== "") {
+      obj.fromSessionId = message.fromSessionId;
+    }
+    if (message.toSessionId !== "") {
+      obj.toSessionId = message.toSessionId;
+    }
+    if (message.beforeLocalId !== undefined) {
+      obj.beforeLocalId = message.beforeLocalId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CopyMessagesRequest>): CopyMessagesRequest {
+    return CopyMessagesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CopyMessagesRequest>): CopyMessagesRequest {
+    const message = createBaseCopyMessagesRequest();
+    message.namespace = object.namespace ?? "";
+    message.fromSessionId = object.fromSessionId ?? "";
+    message.toSessionId = object.toSessionId ?? "";
+    message.beforeLocalId = object.beforeLocalId ?? undefined;
+    return message;
+  },
+};
+
+function createBaseCopyMessagesResponse(): CopyMessagesResponse {
+  return { copied: 0, localIds: [] };
+}
+
+export const CopyMessagesResponse: MessageFns<CopyMessagesResponse> = {
+  encode(message: CopyMessagesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.copied !== 0) {
+      writer.uint32(8).int32(message.copied);
+    }
+    for (const v of message.localIds) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CopyMessagesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCopyMessagesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.copied = reader.int32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.localIds.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CopyMessagesResponse {
+    return {
+      copied: isSet(object.copied) ? globalThis.Number(object.copied) : 0,
+      localIds: globalThis.Array.isArray(object?.localIds)
+        ? object.localIds.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.local_ids)
+        ? object.local_ids.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: CopyMessagesResponse): unknown {
+    const obj: any = {};
+    if (message.copied !== 0) {
+      obj.copied = Math.round(message.copied);
+    }
+    if (message.localIds?.length) {
+      obj.localIds = message.localIds;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CopyMessagesResponse>): CopyMessagesResponse {
+    return CopyMessagesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CopyMessagesResponse>): CopyMessagesResponse {
+    const message = createBaseCopyMessagesResponse();
+    message.copied = object.copied ?? 0;
+    message.localIds = object.localIds?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseMessageStatsRequest(): MessageStatsRequest {
+  return { namespace: "", sessionId: "" };
+}
+
+export const MessageStatsRequest: MessageFns<MessageStatsRequest> = {
+  encode(message: MessageStatsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.namespace !== "") {
+      writer.uint32(10).string(message.namespace);
+    }
+    if (message.sessionId !== "") {
+      writer.uint32(18).string(message.sessionId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageStatsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageStatsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.namespace = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sessionId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageStatsRequest {
+    return {
+      namespace: isSet(object.namespace) ? globalThis.String(object.namespace) : "",
+      sessionId: isSet(object.sessionId)
+        ? globalThis.String(object.sessionId)
+        : isSet(object.session_id)
+        ? globalThis.String(object.session_id)
+        : "",
+    };
+  },
+
+  toJSON(message: MessageStatsRequest): unknown {
+    const obj: any = {};
+    if (message.namespace !== "") {
+      obj.namespace = message.namespace;
+    }
+    if (message.sessionId !== "") {
+      obj.sessionId = message.sessionId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageStatsRequest>): MessageStatsRequest {
+    return MessageStatsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageStatsRequest>): MessageStatsRequest {
+    const message = createBaseMessageStatsRequest();
+    message.namespace = object.namespace ?? "";
+    message.sessionId = object.sessionId ?? "";
+    return message;
+  },
+};
+
+function createBaseMessageStatsResponse(): MessageStatsResponse {
+  return { count: 0, contentBytes: 0 };
+}
+
+export const MessageStatsResponse: MessageFns<MessageStatsResponse> = {
+  encode(message: MessageStatsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.count !== 0) {
+      writer.uint32(8).int64(message.count);
+    }
+    if (message.contentBytes !== 0) {
+      writer.uint32(16).int64(message.contentBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): MessageStatsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseMessageStatsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.count = longToNumber(reader.int64());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.contentBytes = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): MessageStatsResponse {
+    return {
+      count: isSet(object.count) ? globalThis.Number(object.count) : 0,
+      contentBytes: isSet(object.contentBytes)
+        ? globalThis.Number(object.contentBytes)
+        : isSet(object.content_bytes)
+        ? globalThis.Number(object.content_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: MessageStatsResponse): unknown {
+    const obj: any = {};
+    if (message.count !== 0) {
+      obj.count = Math.round(message.count);
+    }
+    if (message.contentBytes !== 0) {
+      obj.contentBytes = Math.round(message.contentBytes);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<MessageStatsResponse>): MessageStatsResponse {
+    return MessageStatsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<MessageStatsResponse>): MessageStatsResponse {
+    const message = createBaseMessageStatsResponse();
+    message.count = object.count ?? 0;
+    message.contentBytes = object.contentBytes ?? 0;
     return message;
   },
 };
@@ -3650,6 +7884,162 @@ export const SessionServiceService = {
       Buffer.from(MarkMessagesConsumedResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): MarkMessagesConsumedResponse => MarkMessagesConsumedResponse.decode(value),
   },
+  getMessagesPage: {
+    path: "/teamhub.session.v1.SessionService/GetMessagesPage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetMessagesPageRequest): Buffer =>
+      Buffer.from(GetMessagesPageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetMessagesPageRequest => GetMessagesPageRequest.decode(value),
+    responseSerialize: (value: GetMessagesPageResponse): Buffer =>
+      Buffer.from(GetMessagesPageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetMessagesPageResponse => GetMessagesPageResponse.decode(value),
+  },
+  listDeliverableMessages: {
+    path: "/teamhub.session.v1.SessionService/ListDeliverableMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListDeliverableMessagesRequest): Buffer =>
+      Buffer.from(ListDeliverableMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListDeliverableMessagesRequest => ListDeliverableMessagesRequest.decode(value),
+    responseSerialize: (value: MessagesResponse): Buffer => Buffer.from(MessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MessagesResponse => MessagesResponse.decode(value),
+  },
+  findMessage: {
+    path: "/teamhub.session.v1.SessionService/FindMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: FindMessageRequest): Buffer => Buffer.from(FindMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): FindMessageRequest => FindMessageRequest.decode(value),
+    responseSerialize: (value: FindMessageResponse): Buffer => Buffer.from(FindMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FindMessageResponse => FindMessageResponse.decode(value),
+  },
+  cancelQueuedMessage: {
+    path: "/teamhub.session.v1.SessionService/CancelQueuedMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CancelQueuedMessageRequest): Buffer =>
+      Buffer.from(CancelQueuedMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CancelQueuedMessageRequest => CancelQueuedMessageRequest.decode(value),
+    responseSerialize: (value: CancelQueuedMessageResponse): Buffer =>
+      Buffer.from(CancelQueuedMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CancelQueuedMessageResponse => CancelQueuedMessageResponse.decode(value),
+  },
+  setMessagesDeliveryState: {
+    path: "/teamhub.session.v1.SessionService/SetMessagesDeliveryState" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetMessagesDeliveryStateRequest): Buffer =>
+      Buffer.from(SetMessagesDeliveryStateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetMessagesDeliveryStateRequest =>
+      SetMessagesDeliveryStateRequest.decode(value),
+    responseSerialize: (value: LocalIdsResponse): Buffer => Buffer.from(LocalIdsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LocalIdsResponse => LocalIdsResponse.decode(value),
+  },
+  claimIndeterminateMessage: {
+    path: "/teamhub.session.v1.SessionService/ClaimIndeterminateMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ClaimIndeterminateMessageRequest): Buffer =>
+      Buffer.from(ClaimIndeterminateMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ClaimIndeterminateMessageRequest =>
+      ClaimIndeterminateMessageRequest.decode(value),
+    responseSerialize: (value: FindMessageResponse): Buffer => Buffer.from(FindMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): FindMessageResponse => FindMessageResponse.decode(value),
+  },
+  getQueuedState: {
+    path: "/teamhub.session.v1.SessionService/GetQueuedState" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetQueuedStateRequest): Buffer =>
+      Buffer.from(GetQueuedStateRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetQueuedStateRequest => GetQueuedStateRequest.decode(value),
+    responseSerialize: (value: GetQueuedStateResponse): Buffer =>
+      Buffer.from(GetQueuedStateResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetQueuedStateResponse => GetQueuedStateResponse.decode(value),
+  },
+  syncNativeQueuedMessage: {
+    path: "/teamhub.session.v1.SessionService/SyncNativeQueuedMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SyncNativeQueuedMessageRequest): Buffer =>
+      Buffer.from(SyncNativeQueuedMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SyncNativeQueuedMessageRequest => SyncNativeQueuedMessageRequest.decode(value),
+    responseSerialize: (value: SyncNativeQueuedMessageResponse): Buffer =>
+      Buffer.from(SyncNativeQueuedMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SyncNativeQueuedMessageResponse =>
+      SyncNativeQueuedMessageResponse.decode(value),
+  },
+  sweepQueuedMessages: {
+    path: "/teamhub.session.v1.SessionService/SweepQueuedMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SweepQueuedMessagesRequest): Buffer =>
+      Buffer.from(SweepQueuedMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SweepQueuedMessagesRequest => SweepQueuedMessagesRequest.decode(value),
+    responseSerialize: (value: LocalIdsResponse): Buffer => Buffer.from(LocalIdsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): LocalIdsResponse => LocalIdsResponse.decode(value),
+  },
+  applySessionConfig: {
+    path: "/teamhub.session.v1.SessionService/ApplySessionConfig" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ApplySessionConfigRequest): Buffer =>
+      Buffer.from(ApplySessionConfigRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ApplySessionConfigRequest => ApplySessionConfigRequest.decode(value),
+    responseSerialize: (value: SessionResponse): Buffer => Buffer.from(SessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SessionResponse => SessionResponse.decode(value),
+  },
+  setSessionPin: {
+    path: "/teamhub.session.v1.SessionService/SetSessionPin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetSessionPinRequest): Buffer => Buffer.from(SetSessionPinRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetSessionPinRequest => SetSessionPinRequest.decode(value),
+    responseSerialize: (value: SessionResponse): Buffer => Buffer.from(SessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SessionResponse => SessionResponse.decode(value),
+  },
+  checkHistory: {
+    path: "/teamhub.session.v1.SessionService/CheckHistory" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CheckHistoryRequest): Buffer => Buffer.from(CheckHistoryRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CheckHistoryRequest => CheckHistoryRequest.decode(value),
+    responseSerialize: (value: CheckHistoryResponse): Buffer =>
+      Buffer.from(CheckHistoryResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CheckHistoryResponse => CheckHistoryResponse.decode(value),
+  },
+  truncateMessages: {
+    path: "/teamhub.session.v1.SessionService/TruncateMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: TruncateMessagesRequest): Buffer =>
+      Buffer.from(TruncateMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): TruncateMessagesRequest => TruncateMessagesRequest.decode(value),
+    responseSerialize: (value: TruncateMessagesResponse): Buffer =>
+      Buffer.from(TruncateMessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): TruncateMessagesResponse => TruncateMessagesResponse.decode(value),
+  },
+  copyMessages: {
+    path: "/teamhub.session.v1.SessionService/CopyMessages" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CopyMessagesRequest): Buffer => Buffer.from(CopyMessagesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CopyMessagesRequest => CopyMessagesRequest.decode(value),
+    responseSerialize: (value: CopyMessagesResponse): Buffer =>
+      Buffer.from(CopyMessagesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CopyMessagesResponse => CopyMessagesResponse.decode(value),
+  },
+  messageStats: {
+    path: "/teamhub.session.v1.SessionService/MessageStats" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: MessageStatsRequest): Buffer => Buffer.from(MessageStatsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): MessageStatsRequest => MessageStatsRequest.decode(value),
+    responseSerialize: (value: MessageStatsResponse): Buffer =>
+      Buffer.from(MessageStatsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): MessageStatsResponse => MessageStatsResponse.decode(value),
+  },
 } as const;
 
 export interface SessionServiceServer extends UntypedServiceImplementation {
@@ -3667,6 +8057,21 @@ export interface SessionServiceServer extends UntypedServiceImplementation {
   appendMessage: handleUnaryCall<AppendMessageRequest, AppendMessageResponse>;
   listMessages: handleUnaryCall<ListMessagesRequest, ListMessagesResponse>;
   markMessagesConsumed: handleUnaryCall<MarkMessagesConsumedRequest, MarkMessagesConsumedResponse>;
+  getMessagesPage: handleUnaryCall<GetMessagesPageRequest, GetMessagesPageResponse>;
+  listDeliverableMessages: handleUnaryCall<ListDeliverableMessagesRequest, MessagesResponse>;
+  findMessage: handleUnaryCall<FindMessageRequest, FindMessageResponse>;
+  cancelQueuedMessage: handleUnaryCall<CancelQueuedMessageRequest, CancelQueuedMessageResponse>;
+  setMessagesDeliveryState: handleUnaryCall<SetMessagesDeliveryStateRequest, LocalIdsResponse>;
+  claimIndeterminateMessage: handleUnaryCall<ClaimIndeterminateMessageRequest, FindMessageResponse>;
+  getQueuedState: handleUnaryCall<GetQueuedStateRequest, GetQueuedStateResponse>;
+  syncNativeQueuedMessage: handleUnaryCall<SyncNativeQueuedMessageRequest, SyncNativeQueuedMessageResponse>;
+  sweepQueuedMessages: handleUnaryCall<SweepQueuedMessagesRequest, LocalIdsResponse>;
+  applySessionConfig: handleUnaryCall<ApplySessionConfigRequest, SessionResponse>;
+  setSessionPin: handleUnaryCall<SetSessionPinRequest, SessionResponse>;
+  checkHistory: handleUnaryCall<CheckHistoryRequest, CheckHistoryResponse>;
+  truncateMessages: handleUnaryCall<TruncateMessagesRequest, TruncateMessagesResponse>;
+  copyMessages: handleUnaryCall<CopyMessagesRequest, CopyMessagesResponse>;
+  messageStats: handleUnaryCall<MessageStatsRequest, MessageStatsResponse>;
 }
 
 export interface SessionServiceClient extends Client {
@@ -3879,6 +8284,231 @@ export interface SessionServiceClient extends Client {
     metadata: Metadata,
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: MarkMessagesConsumedResponse) => void,
+  ): ClientUnaryCall;
+  getMessagesPage(
+    request: GetMessagesPageRequest,
+    callback: (error: ServiceError | null, response: GetMessagesPageResponse) => void,
+  ): ClientUnaryCall;
+  getMessagesPage(
+    request: GetMessagesPageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetMessagesPageResponse) => void,
+  ): ClientUnaryCall;
+  getMessagesPage(
+    request: GetMessagesPageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetMessagesPageResponse) => void,
+  ): ClientUnaryCall;
+  listDeliverableMessages(
+    request: ListDeliverableMessagesRequest,
+    callback: (error: ServiceError | null, response: MessagesResponse) => void,
+  ): ClientUnaryCall;
+  listDeliverableMessages(
+    request: ListDeliverableMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MessagesResponse) => void,
+  ): ClientUnaryCall;
+  listDeliverableMessages(
+    request: ListDeliverableMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MessagesResponse) => void,
+  ): ClientUnaryCall;
+  findMessage(
+    request: FindMessageRequest,
+    callback: (error: ServiceError | null, response: FindMessageResponse) => void,
+  ): ClientUnaryCall;
+  findMessage(
+    request: FindMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FindMessageResponse) => void,
+  ): ClientUnaryCall;
+  findMessage(
+    request: FindMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FindMessageResponse) => void,
+  ): ClientUnaryCall;
+  cancelQueuedMessage(
+    request: CancelQueuedMessageRequest,
+    callback: (error: ServiceError | null, response: CancelQueuedMessageResponse) => void,
+  ): ClientUnaryCall;
+  cancelQueuedMessage(
+    request: CancelQueuedMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CancelQueuedMessageResponse) => void,
+  ): ClientUnaryCall;
+  cancelQueuedMessage(
+    request: CancelQueuedMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CancelQueuedMessageResponse) => void,
+  ): ClientUnaryCall;
+  setMessagesDeliveryState(
+    request: SetMessagesDeliveryStateRequest,
+    callback: (error: ServiceError | null, response: LocalIdsResponse) => void,
+  ): ClientUnaryCall;
+  setMessagesDeliveryState(
+    request: SetMessagesDeliveryStateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LocalIdsResponse) => void,
+  ): ClientUnaryCall;
+  setMessagesDeliveryState(
+    request: SetMessagesDeliveryStateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LocalIdsResponse) => void,
+  ): ClientUnaryCall;
+  claimIndeterminateMessage(
+    request: ClaimIndeterminateMessageRequest,
+    callback: (error: ServiceError | null, response: FindMessageResponse) => void,
+  ): ClientUnaryCall;
+  claimIndeterminateMessage(
+    request: ClaimIndeterminateMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: FindMessageResponse) => void,
+  ): ClientUnaryCall;
+  claimIndeterminateMessage(
+    request: ClaimIndeterminateMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: FindMessageResponse) => void,
+  ): ClientUnaryCall;
+  getQueuedState(
+    request: GetQueuedStateRequest,
+    callback: (error: ServiceError | null, response: GetQueuedStateResponse) => void,
+  ): ClientUnaryCall;
+  getQueuedState(
+    request: GetQueuedStateRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetQueuedStateResponse) => void,
+  ): ClientUnaryCall;
+  getQueuedState(
+    request: GetQueuedStateRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetQueuedStateResponse) => void,
+  ): ClientUnaryCall;
+  syncNativeQueuedMessage(
+    request: SyncNativeQueuedMessageRequest,
+    callback: (error: ServiceError | null, response: SyncNativeQueuedMessageResponse) => void,
+  ): ClientUnaryCall;
+  syncNativeQueuedMessage(
+    request: SyncNativeQueuedMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SyncNativeQueuedMessageResponse) => void,
+  ): ClientUnaryCall;
+  syncNativeQueuedMessage(
+    request: SyncNativeQueuedMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SyncNativeQueuedMessageResponse) => void,
+  ): ClientUnaryCall;
+  sweepQueuedMessages(
+    request: SweepQueuedMessagesRequest,
+    callback: (error: ServiceError | null, response: LocalIdsResponse) => void,
+  ): ClientUnaryCall;
+  sweepQueuedMessages(
+    request: SweepQueuedMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: LocalIdsResponse) => void,
+  ): ClientUnaryCall;
+  sweepQueuedMessages(
+    request: SweepQueuedMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: LocalIdsResponse) => void,
+  ): ClientUnaryCall;
+  applySessionConfig(
+    request: ApplySessionConfigRequest,
+    callback: (error: ServiceError | null, response: SessionResponse) => void,
+  ): ClientUnaryCall;
+  applySessionConfig(
+    request: ApplySessionConfigRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SessionResponse) => void,
+  ): ClientUnaryCall;
+  applySessionConfig(
+    request: ApplySessionConfigRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SessionResponse) => void,
+  ): ClientUnaryCall;
+  setSessionPin(
+    request: SetSessionPinRequest,
+    callback: (error: ServiceError | null, response: SessionResponse) => void,
+  ): ClientUnaryCall;
+  setSessionPin(
+    request: SetSessionPinRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SessionResponse) => void,
+  ): ClientUnaryCall;
+  setSessionPin(
+    request: SetSessionPinRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SessionResponse) => void,
+  ): ClientUnaryCall;
+  checkHistory(
+    request: CheckHistoryRequest,
+    callback: (error: ServiceError | null, response: CheckHistoryResponse) => void,
+  ): ClientUnaryCall;
+  checkHistory(
+    request: CheckHistoryRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CheckHistoryResponse) => void,
+  ): ClientUnaryCall;
+  checkHistory(
+    request: CheckHistoryRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CheckHistoryResponse) => void,
+  ): ClientUnaryCall;
+  truncateMessages(
+    request: TruncateMessagesRequest,
+    callback: (error: ServiceError | null, response: TruncateMessagesResponse) => void,
+  ): ClientUnaryCall;
+  truncateMessages(
+    request: TruncateMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: TruncateMessagesResponse) => void,
+  ): ClientUnaryCall;
+  truncateMessages(
+    request: TruncateMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: TruncateMessagesResponse) => void,
+  ): ClientUnaryCall;
+  copyMessages(
+    request: CopyMessagesRequest,
+    callback: (error: ServiceError | null, response: CopyMessagesResponse) => void,
+  ): ClientUnaryCall;
+  copyMessages(
+    request: CopyMessagesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CopyMessagesResponse) => void,
+  ): ClientUnaryCall;
+  copyMessages(
+    request: CopyMessagesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CopyMessagesResponse) => void,
+  ): ClientUnaryCall;
+  messageStats(
+    request: MessageStatsRequest,
+    callback: (error: ServiceError | null, response: MessageStatsResponse) => void,
+  ): ClientUnaryCall;
+  messageStats(
+    request: MessageStatsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: MessageStatsResponse) => void,
+  ): ClientUnaryCall;
+  messageStats(
+    request: MessageStatsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: MessageStatsResponse) => void,
   ): ClientUnaryCall;
 }
 
