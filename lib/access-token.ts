@@ -1,7 +1,7 @@
 import { timingSafeEqual, createHash } from 'node:crypto';
 import { DEFAULT_NAMESPACE } from './namespace.js';
 
-/** A client token split per HAPI's grammar: `base[:namespace]` (reference §2.2). */
+/** A client token split per HAPI's grammar: `base[:namespace]`, the namespace being the last `:` suffix. */
 export interface ParsedAccessToken {
   baseToken: string;
   /** Raw namespace text; still to be checked with `parseNamespace`. */

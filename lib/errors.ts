@@ -37,7 +37,8 @@ export const ERROR_TABLE: Readonly<Record<ErrorCode, CodeRow>> = Object.freeze({
   internal: { grpc: status.INTERNAL, http: 500 },
 });
 
-const ERROR_CODE_HEADER = 'teamhub-error-code';
+/** Trailer carrying the AppError code, so a client tells a handler's error from a transport one. */
+export const ERROR_CODE_HEADER = 'teamhub-error-code';
 const ERROR_DETAILS_HEADER = 'teamhub-error-details';
 
 export type ErrorDetails = Record<string, string>;

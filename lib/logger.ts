@@ -16,8 +16,3 @@ export function createRootLogger(service: string, level: string): Logger {
     },
   });
 }
-
-/** Child logger for one request or call. */
-export function requestLogger(root: Logger, bindings: { ns?: string; reqId?: string; [k: string]: unknown }): Logger {
-  return root.child(bindings);
-}

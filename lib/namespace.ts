@@ -4,7 +4,6 @@
  */
 export type Namespace = string & { readonly __brand: 'Namespace' };
 
-export const DEFAULT_NAMESPACE = 'default' as Namespace;
 export const MAX_NAMESPACE_BYTES = 256;
 
 // C0 and C1 control characters, DEL, and the Unicode line/paragraph separators.
@@ -26,12 +25,18 @@ export function isNamespace(raw: unknown): raw is Namespace {
   return namespaceProblem(raw) === null;
 }
 
-/** Parses a namespace name; throws a plain Error describing the problem. */
+/**
+ * Parses a namespace name; throws a plain Error describing the problem. The only place a
+ * `Namespace` is made (`isNamespace` is its boolean form, for callers with their own error).
+ */
 export function parseNamespace(raw: unknown): Namespace {
   const problem = namespaceProblem(raw);
   if (problem) throw new Error(problem);
   return raw as Namespace;
 }
+
+/** The namespace of a token without a `:name` suffix. */
+export const DEFAULT_NAMESPACE: Namespace = parseNamespace('default');
 
 const PLAIN_TOKEN = /^[A-Za-z0-9_-]{1,64}$/;
 

@@ -3,7 +3,7 @@ import { SignJWT, jwtVerify } from 'jose';
 import { AppError } from '../errors.js';
 import { isNamespace, type Namespace } from '../namespace.js';
 
-/** HAPI's web JWT lifetime (reference §1.5): 4 hours. */
+/** HAPI's web JWT lifetime: 4 hours (the web page logs in again after that). */
 export const WEB_JWT_TTL_SEC = 4 * 60 * 60;
 
 /** The claims of a verified web JWT. HAPI's are `{uid, ns, iat, exp}`; teamhub adds `jti` for logout. */
@@ -54,7 +54,7 @@ export async function signWebJwt(
  * Verifies a web JWT: HS256 only, signature, expiry, then the payload shape, the namespace and
  * revocations. Throws AppError('unauthenticated', 'Invalid token') for a bad signature, expiry,
  * algorithm, namespace or a revoked token, and 'Invalid token payload' when uid/ns/iat/jti are
- * missing or of the wrong type (HAPI's texts, reference §2.9).
+ * missing or of the wrong type (HAPI's exact texts, which the web page shows).
  */
 export async function verifyWebJwt(token: string, secret: Uint8Array, revocations: JwtRevocations = NO_REVOCATIONS): Promise<WebJwtClaims> {
   let payload: Record<string, unknown>;
@@ -79,7 +79,7 @@ export async function verifyWebJwt(token: string, secret: Uint8Array, revocation
 }
 
 /** The issue time in ms carried by the jti, when it agrees with `iat`; else the start of `iat`'s second. */
-function issuedAtMs(jti: string, iatSec: number): number {
+export function issuedAtMs(jti: string, iatSec: number): number {
   const ms = parseInt(jti.split('.')[0] ?? '', 36);
   return Number.isSafeInteger(ms) && Math.floor(ms / 1000) === iatSec ? ms : iatSec * 1000;
 }

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { AppError } from '../errors.js';
 
-/** HAPI's limit (reference §1.5): initData older than 24 h is refused. Future dates are accepted. */
+/** HAPI's limit: initData older than 24 h is refused. Future dates are accepted (as HAPI does). */
 export const INIT_DATA_MAX_AGE_MS = 24 * 60 * 60 * 1000;
 
 /** The Telegram user an initData string vouches for. */

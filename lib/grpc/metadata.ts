@@ -8,7 +8,10 @@ export const MD_NAMESPACE = 'teamhub-namespace-bin';
 export const MD_SCOPE = 'teamhub-scope';
 export const MD_REQUEST_ID = 'teamhub-request-id';
 
-/** Who a call acts for: one namespace, or the hub as a whole (token resolution, admin). */
+/**
+ * Who a call acts for: one namespace, or the hub as a whole (token resolution, admin). It is
+ * what the client reads from a `CallContext` / `HubCallContext` (lib/context.ts), which both fit.
+ */
 export type CallScope = { namespace: Namespace; requestId?: string } | { hub: true; namespace?: Namespace; requestId?: string };
 
 export function buildCallMetadata(secret: string, scope: CallScope): Metadata {

@@ -1,37 +1,26 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
-import { ReflectionService } from '@grpc/reflection';
-import * as protoLoader from '@grpc/proto-loader';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { AppError, toGrpcStatus } from '../errors.js';
 import { constantTimeEquals } from '../access-token.js';
 import { isNamespace, type Namespace } from '../namespace.js';
+import type { AnyCallContext, CallContext, HubCallContext } from '../context.js';
 import type { Logger } from '../logger.js';
 import { MD_NAMESPACE, MD_REQUEST_ID, MD_SCOPE, MD_SECRET } from './metadata.js';
+import { measureServerUnary } from '../metrics/grpc.js';
+import { traceServerUnary } from '../tracing/grpc.js';
 
-/** Context of one namespaced call, built once from metadata. */
-export interface RequestContext {
-  namespace: Namespace;
-  requestId: string;
-  log: Logger;
-}
-
-/** Context of a hub-scoped call; a namespace is present when the caller also sent one. */
-export interface HubContext {
-  namespace: Namespace | null;
-  requestId: string;
-  log: Logger;
-}
-
-/** Context of a call that may be either namespaced or hub-scoped; `hub` says which it was. */
-export interface EitherContext extends HubContext {
-  hub: boolean;
-}
-
-type NamespacedFn<Req, Res> = (req: Req, ctx: RequestContext) => Promise<Res>;
-type HubFn<Req, Res> = (req: Req, ctx: HubContext) => Promise<Res>;
-type EitherFn<Req, Res> = (req: Req, ctx: EitherContext) => Promise<Res>;
+/*
+ * Handlers receive the caller's context (lib/context.ts), rebuilt from the call metadata: a
+ * `CallContext` for a namespaced call, a `HubCallContext` for a hub-scoped one (its `namespace`
+ * set when the caller also sent one), either for a handler serving both (`isHubContext` tells).
+ */
+type EitherContext = AnyCallContext;
+type NamespacedFn<Req, Res> = (req: Req, ctx: CallContext) => Promise<Res>;
+type HubFn<Req, Res> = (req: Req, ctx: HubCallContext) => Promise<Res>;
+type EitherFn<Req, Res> = (req: Req, ctx: AnyCallContext) => Promise<Res>;
 
 export type Handler<Req, Res> =
   | { scope: 'namespace'; fn: NamespacedFn<Req, Res> }
@@ -79,48 +68,52 @@ function metadataString(md: grpc.Metadata, key: string): string | undefined {
 }
 
 /** Checks the internal credential and scope, and builds the call context; throws AppError. */
-function authenticateCall(
-  md: grpc.Metadata,
-  scope: 'namespace' | 'hub' | 'either',
-  secret: string,
-  log: Logger,
-  method: string,
-): HubContext {
+function authenticateCall(md: grpc.Metadata, scope: 'namespace' | 'hub', secret: string, log: Logger, method: string): EitherContext {
   const requestId = metadataString(md, MD_REQUEST_ID) ?? 'none';
   const presented = metadataString(md, MD_SECRET);
   if (!presented || !constantTimeEquals(presented, secret)) {
-    log.warn({ method, requestId }, 'internal call refused: missing or wrong internal credential');
+    log.warn({ method, reqId: requestId }, 'internal call refused: missing or wrong internal credential');
     throw new AppError('unauthenticated', 'internal credential required');
   }
   const raw = md.get(MD_NAMESPACE)[0];
-  let namespace: Namespace | null = null;
+  let namespace: Namespace | undefined;
   if (raw !== undefined) {
     const text = Buffer.isBuffer(raw) ? raw.toString('utf8') : raw;
     if (!isNamespace(text)) {
-      log.warn({ method, requestId }, 'internal call refused: malformed namespace');
+      log.warn({ method, reqId: requestId }, 'internal call refused: malformed namespace');
       throw new AppError('invalid_argument', 'malformed namespace in metadata');
     }
     namespace = text;
   }
-  if (scope === 'namespace' && namespace === null) {
-    log.warn({ method, requestId }, 'internal call refused: no namespace');
+  const callLog = log.child({ ns: namespace, reqId: requestId, method });
+  if (scope === 'hub') {
+    if (metadataString(md, MD_SCOPE) !== 'hub') {
+      callLog.warn('internal call refused: hub scope not declared');
+      throw new AppError('unauthenticated', 'hub scope required in call metadata');
+    }
+    return namespace === undefined ? { hub: true, requestId, log: callLog } : { hub: true, namespace, requestId, log: callLog };
+  }
+  if (namespace === undefined) {
+    callLog.warn('internal call refused: no namespace');
     throw new AppError('unauthenticated', 'namespace required in call metadata');
   }
-  if (scope === 'hub' && metadataString(md, MD_SCOPE) !== 'hub') {
-    log.warn({ method, requestId }, 'internal call refused: hub scope not declared');
-    throw new AppError('unauthenticated', 'hub scope required in call metadata');
-  }
-  return { namespace, requestId, log: log.child({ ns: namespace ?? undefined, reqId: requestId, method }) };
+  return { namespace, requestId, log: callLog };
 }
 
-function wrapUnary(handler: Handler<any, any>, secret: string, log: Logger, method: string): grpc.handleUnaryCall<any, any> {
+/**
+ * Runs a handler's work; a service's composition may wrap every call (its store's unit of work),
+ * given the call's request id.
+ */
+export type AroundCall = <T>(run: () => Promise<T>, requestId: string) => Promise<T>;
+const direct: AroundCall = (run) => run();
+
+function wrapUnary(handler: Handler<any, any>, secret: string, log: Logger, method: string, around: AroundCall): grpc.handleUnaryCall<any, any> {
   return (call, callback) => {
-    let ctx: HubContext;
+    let ctx: EitherContext;
     try {
       const hubDeclared = metadataString(call.metadata, MD_SCOPE) === 'hub';
       const scope = handler.scope === 'either' ? (hubDeclared ? 'hub' : 'namespace') : handler.scope;
       ctx = authenticateCall(call.metadata, scope, secret, log, method);
-      if (handler.scope === 'either') ctx = { ...ctx, hub: scope === 'hub' } as EitherContext;
       const bodyNs = (call.request as { namespace?: unknown })?.namespace;
       if (scope === 'namespace' && typeof bodyNs === 'string' && bodyNs !== '' && bodyNs !== ctx.namespace) {
         ctx.log.warn('internal call refused: body namespace differs from metadata');
@@ -130,16 +123,16 @@ function wrapUnary(handler: Handler<any, any>, secret: string, log: Logger, meth
       callback(toGrpcStatus(err) as grpc.ServiceError, null);
       return;
     }
-    const run =
-      handler.scope === 'namespace'
-        ? handler.fn(call.request, ctx as RequestContext)
-        : handler.scope === 'either'
-          ? handler.fn(call.request, ctx as EitherContext)
-          : handler.fn(call.request, ctx);
+    const run = around(() => (handler.fn as (req: unknown, ctx: EitherContext) => Promise<unknown>)(call.request, ctx), ctx.requestId);
+    // One debug line per call (off at the default level) shows which replica served what.
     run.then(
-      (res) => callback(null, res),
+      (res) => {
+        ctx.log.debug('call served');
+        callback(null, res);
+      },
       (err: unknown) => {
         if (!(err instanceof AppError)) ctx.log.error({ err }, 'handler failed');
+        else ctx.log.debug({ code: err.code }, 'call answered with an error');
         callback(toGrpcStatus(err) as grpc.ServiceError, null);
       },
     );
@@ -154,6 +147,8 @@ export interface GrpcServerOptions {
   services: ServiceRegistration<any>[];
   /** Proto files (relative to proto/) to expose through server reflection. */
   reflectionProtos?: string[];
+  /** Wraps every handler call (the outbox's unit of work: its writes and events commit together). */
+  aroundCall?: AroundCall;
 }
 
 export interface BuiltServer {
@@ -167,6 +162,17 @@ export interface BuiltServer {
 
 const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
 
+/**
+ * Server reflection for these proto files. Loaded only when asked for: the parsed descriptors
+ * stay in memory for the life of the process (about 8 MiB per service).
+ */
+function addReflection(server: grpc.Server, protos: string[]): void {
+  const require = createRequire(import.meta.url);
+  const protoLoader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
+  const { ReflectionService } = require('@grpc/reflection') as typeof import('@grpc/reflection');
+  new ReflectionService(protoLoader.loadSync(protos, { includeDirs: [PROTO_ROOT] })).addToServer(server);
+}
+
 export function buildGrpcServer(opts: GrpcServerOptions): BuiltServer {
   const server = new grpc.Server({ 'grpc.max_receive_message_length': 64 * 1024 * 1024 });
   for (const reg of opts.services) {
@@ -174,16 +180,14 @@ export function buildGrpcServer(opts: GrpcServerOptions): BuiltServer {
     for (const [name, def] of Object.entries(reg.definition as Record<string, UnaryDef>)) {
       const handler = (reg.handlers as Record<string, Handler<any, any>>)[name];
       if (!handler) throw new Error(`no handler for ${def.path}`);
-      impl[name] = wrapUnary(handler, opts.internalSecret, opts.log, def.path);
+      // Every call is counted and timed (metrics) and, with tracing on, a span of its caller's trace.
+      impl[name] = traceServerUnary(def.path, measureServerUnary(def.path, wrapUnary(handler, opts.internalSecret, opts.log, def.path, opts.aroundCall ?? direct)));
     }
     server.addService(reg.definition, impl);
   }
   const health = new HealthImplementation({ '': 'SERVING', [opts.healthName]: 'SERVING' });
   health.addToServer(server);
-  if (opts.reflectionProtos?.length) {
-    const pkg = protoLoader.loadSync(opts.reflectionProtos, { includeDirs: [PROTO_ROOT] });
-    new ReflectionService(pkg).addToServer(server);
-  }
+  if (opts.reflectionProtos?.length) addReflection(server, opts.reflectionProtos);
   return {
     server,
     health,
