@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { AppError } from '../../lib/errors.js';
-import { namespaceProblem, type Namespace } from '../../lib/namespace.js';
+import { namespaceProblem, parseNamespace, type Namespace } from '../../lib/namespace.js';
+import type { HubCallContext } from '../../lib/context.js';
 import type { AuthStore, NamespaceRecord } from './store.js';
 import type { AuditLog } from './audit.js';
 import type { RevocationSink } from './events.js';
@@ -19,14 +20,16 @@ function newNamespaceToken(): string {
 function checkedName(raw: string): Namespace {
   const problem = namespaceProblem(raw);
   if (problem) throw new AppError('invalid_argument', `invalid namespace name: ${problem}`);
-  return raw as Namespace;
+  return parseNamespace(raw);
 }
 
 /**
  * Registered namespaces (create, list, rotate, revoke). These calls are hub-scoped and trust the
- * gateway to have checked the admin token (CheckAdminToken) first; each one is audited.
- * Rotating or revoking cuts every web JWT of the namespace issued before now (milliseconds, see
- * `iat_ms` in lib/auth/jwt.ts) and tells every gateway over NATS.
+ * gateway to have checked the admin token (CheckAdminToken) first. Each change writes its one
+ * audit row here, with the admin action's name as detail (`create-namespace`, …).
+ * Rotating or revoking cuts every web JWT of the namespace issued before now (to the millisecond:
+ * the jti carries the issue time, lib/auth/jwt.ts), its Telegram bindings, and tells every
+ * gateway over NATS, which closes the sockets and streams the old credentials opened.
  */
 export class NamespaceAdmin {
   constructor(
@@ -36,7 +39,7 @@ export class NamespaceAdmin {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async create(name: string, label: string, clientAddr: string): Promise<NamespaceWithToken> {
+  async create(ctx: HubCallContext, name: string, label: string, clientAddr: string): Promise<NamespaceWithToken> {
     const ns = checkedName(name);
     const token = newNamespaceToken();
     const rec: NamespaceRecord = {
@@ -56,18 +59,27 @@ export class NamespaceAdmin {
       }
       throw err;
     }
-    await this.audit.record({ action: 'namespace_create', namespace: ns, clientAddr, outcome: 'ok', actor: 'admin' });
+    await this.audit.record({ action: 'namespace_create', namespace: ns, clientAddr, outcome: 'ok', actor: 'admin', detail: 'create-namespace' });
+    ctx.log.info({ created: ns }, 'namespace created');
     return { namespace: rec, token };
   }
 
-  list(): Promise<NamespaceRecord[]> {
+  list(_ctx: HubCallContext): Promise<NamespaceRecord[]> {
     return this.store.listNamespaces();
   }
 
-  private async cutCredentials(ns: Namespace): Promise<void> {
+  /**
+   * Everything the namespace's old credentials opened ends: web JWTs issued before now, the
+   * sockets opened with the old token (the event names its hash, so gateways close exactly
+   * those, wherever they are), and the Telegram accounts bound with it, which must bind again
+   * with the new token.
+   */
+  private async cutCredentials(ctx: HubCallContext, ns: Namespace, oldTokenHash: string): Promise<void> {
     const revokedBefore = this.now();
     await this.store.setRevokedBefore(ns, revokedBefore);
-    this.revocations.publish({ namespace: ns, expiresAt: 0, revokedBefore, credentialsChanged: true });
+    const unbound = await this.store.deleteTelegramBindings(ns);
+    this.revocations.publish({ namespace: ns, expiresAt: 0, revokedBefore, credentialsChanged: true, tokenSha256: oldTokenHash });
+    if (unbound > 0) ctx.log.info({ ns, unbound }, 'telegram bindings cut with the namespace credentials');
   }
 
   private async mustGet(ns: Namespace): Promise<NamespaceRecord> {
@@ -77,20 +89,24 @@ export class NamespaceAdmin {
   }
 
   /** New token; the old one stops at once. Also re-enables a revoked namespace. */
-  async rotate(name: string, clientAddr: string): Promise<NamespaceWithToken> {
+  async rotate(ctx: HubCallContext, name: string, clientAddr: string): Promise<NamespaceWithToken> {
     const ns = checkedName(name);
+    const old = await this.mustGet(ns);
     const token = newNamespaceToken();
     if (!(await this.store.rotateNamespaceToken(ns, sha256Hex(token), this.now()))) throw new AppError('not_found', 'namespace not found');
-    await this.cutCredentials(ns);
-    await this.audit.record({ action: 'token_rotated', namespace: ns, clientAddr, outcome: 'ok', actor: 'admin' });
+    await this.cutCredentials(ctx, ns, old.tokenHash);
+    await this.audit.record({ action: 'token_rotated', namespace: ns, clientAddr, outcome: 'ok', actor: 'admin', detail: 'rotate-namespace' });
+    ctx.log.info({ rotated: ns }, 'namespace token rotated');
     return { namespace: await this.mustGet(ns), token };
   }
 
-  async revoke(name: string, clientAddr: string): Promise<NamespaceRecord> {
+  async revoke(ctx: HubCallContext, name: string, clientAddr: string): Promise<NamespaceRecord> {
     const ns = checkedName(name);
+    const old = await this.mustGet(ns);
     if (!(await this.store.revokeNamespace(ns, this.now()))) throw new AppError('not_found', 'namespace not found');
-    await this.cutCredentials(ns);
-    await this.audit.record({ action: 'token_revoked', namespace: ns, clientAddr, outcome: 'ok', actor: 'admin' });
+    await this.cutCredentials(ctx, ns, old.tokenHash);
+    await this.audit.record({ action: 'token_revoked', namespace: ns, clientAddr, outcome: 'ok', actor: 'admin', detail: 'revoke-namespace' });
+    ctx.log.info({ revoked: ns }, 'namespace revoked');
     return this.mustGet(ns);
   }
 }

@@ -1,50 +1,17 @@
 import { AppError } from '../../lib/errors.js';
+import { isHubContext, type AnyCallContext } from '../../lib/context.js';
 import { isNamespace, type Namespace } from '../../lib/namespace.js';
-import { hubScoped, namespaced, namespacedOrHub, service, type ServiceRegistration } from '../../lib/grpc/server.js';
-import {
-  AuthServiceService,
-  CredentialKind,
-  type AuditEntry,
-  type IssueWebTokenResponse,
-  type NamespaceInfo,
-} from '../../lib/gen/teamhub/auth/v1/auth.js';
-import type { CredentialService, WebLogin } from './domain.js';
+import { hubScoped, namespaced, namespacedOrHub, type ServiceHandlers } from '../../lib/grpc/server.js';
+import type { AuthServiceService } from '../../lib/gen/teamhub/auth/v1/auth.js';
+import type { CredentialService } from './domain.js';
 import type { NamespaceAdmin } from './admin.js';
 import type { AuditLog } from './audit.js';
-import type { AuditRecord, NamespaceRecord } from './store.js';
+import { toProtoAuditEntry, toProtoBinding, toProtoCredentialKind, toProtoLogin, toProtoNamespace } from './proto-map.js';
 
 export interface AuthHandlerDeps {
   credentials: CredentialService;
   admin: NamespaceAdmin;
   audit: AuditLog;
-}
-
-function toInfo(r: NamespaceRecord): NamespaceInfo {
-  return {
-    name: r.name,
-    label: r.label,
-    createdAt: r.createdAt,
-    lastUsedAt: r.lastUsedAt ?? undefined,
-    revoked: r.revoked,
-    rotatedAt: r.rotatedAt ?? undefined,
-  };
-}
-
-function toEntry(r: AuditRecord): AuditEntry {
-  return {
-    id: r.id,
-    at: r.at,
-    action: r.action,
-    namespace: r.namespace ?? undefined,
-    clientAddr: r.clientAddr,
-    outcome: r.outcome,
-    actor: r.actor,
-    detail: r.detail,
-  };
-}
-
-function toLogin(l: WebLogin): IssueWebTokenResponse {
-  return { token: l.token, namespace: l.namespace, user: l.user };
 }
 
 function optionalNamespace(raw: string | undefined): Namespace | null {
@@ -53,49 +20,54 @@ function optionalNamespace(raw: string | undefined): Namespace | null {
   return raw;
 }
 
-/** Thin gRPC handlers: map protos to domain calls and back; no rules live here. */
-export function authHandlers(deps: AuthHandlerDeps): ServiceRegistration<typeof AuthServiceService> {
+/** A namespaced call works in its own namespace; a hub-scoped one must name the namespace. */
+function bindingsNamespace(ctx: AnyCallContext, raw: string | undefined): Namespace {
+  if (!isHubContext(ctx)) return ctx.namespace;
+  const ns = optionalNamespace(raw) ?? ctx.namespace;
+  if (!ns) throw new AppError('invalid_argument', 'namespace is required');
+  return ns;
+}
+
+/** gRPC handlers: proto in, domain call with the call's context, proto out. No rules live here. */
+export function authHandlers(deps: AuthHandlerDeps): ServiceHandlers<typeof AuthServiceService> {
   const { credentials, admin, audit } = deps;
-  return service(AuthServiceService, {
-    resolveAccessToken: hubScoped(async (req) => {
-      const res = await credentials.resolve(req.accessToken, req.clientAddr, req.surface);
-      const kind = res.kind === 'base' ? CredentialKind.CREDENTIAL_KIND_BASE : CredentialKind.CREDENTIAL_KIND_NAMESPACE_TOKEN;
-      return { namespace: res.namespace, kind };
+  return {
+    resolveAccessToken: hubScoped(async (req, ctx) => {
+      const res = await credentials.resolve(ctx, req.accessToken, req.clientAddr, req.surface);
+      return { namespace: res.namespace, kind: toProtoCredentialKind(res.kind) };
     }),
-    issueWebToken: hubScoped(async (req) => {
+    issueWebToken: hubScoped(async (req, ctx) => {
       const c = req.credential;
       if (!c) throw new AppError('invalid_argument', 'Invalid body');
       const cred = c.$case === 'accessToken' ? { accessToken: c.accessToken } : { initData: c.initData };
-      return toLogin(await credentials.issueWebToken(cred, req.clientAddr));
+      return toProtoLogin(await credentials.issueWebToken(ctx, cred, req.clientAddr));
     }),
-    bindTelegram: hubScoped(async (req) => toLogin(await credentials.bindTelegram(req.initData, req.accessToken, req.clientAddr))),
-    unbindTelegram: namespaced(async (req, ctx) => ({
-      unbound: await credentials.unbindTelegram(ctx.namespace, req.initData, req.clientAddr),
-    })),
-    getJwtVerifier: hubScoped(async () => credentials.jwtVerifier()),
+    bindTelegram: hubScoped(async (req, ctx) => toProtoLogin(await credentials.bindTelegram(ctx, req.initData, req.accessToken, req.clientAddr))),
+    unbindTelegram: namespaced(async (req, ctx) => ({ unbound: await credentials.unbindTelegram(ctx, req.initData, req.clientAddr) })),
+    getJwtVerifier: hubScoped(async (_req, ctx) => credentials.jwtVerifier(ctx)),
     revokeWebToken: namespaced(async (req, ctx) => {
-      await credentials.revokeWebToken(ctx.namespace, req.jti, req.expiresAt, req.clientAddr);
+      await credentials.revokeWebToken(ctx, req.jti, req.expiresAt, req.clientAddr);
       return {};
     }),
-    checkAdminToken: hubScoped(async (req) => {
-      await credentials.checkAdminToken(req.adminToken, req.clientAddr, req.action);
+    checkAdminToken: hubScoped(async (req, ctx) => {
+      await credentials.checkAdminToken(ctx, req.adminToken, req.clientAddr, req.action);
       return {};
     }),
-    createNamespace: hubScoped(async (req) => {
-      const res = await admin.create(req.name, req.label, req.clientAddr);
-      return { namespace: toInfo(res.namespace), token: res.token };
+    createNamespace: hubScoped(async (req, ctx) => {
+      const res = await admin.create(ctx, req.name, req.label, req.clientAddr);
+      return { namespace: toProtoNamespace(res.namespace), token: res.token };
     }),
-    listNamespaces: hubScoped(async () => ({ namespaces: (await admin.list()).map(toInfo) })),
-    rotateNamespace: hubScoped(async (req) => {
-      const res = await admin.rotate(req.name, req.clientAddr);
-      return { namespace: toInfo(res.namespace), token: res.token };
+    listNamespaces: hubScoped(async (_req, ctx) => ({ namespaces: (await admin.list(ctx)).map(toProtoNamespace) })),
+    rotateNamespace: hubScoped(async (req, ctx) => {
+      const res = await admin.rotate(ctx, req.name, req.clientAddr);
+      return { namespace: toProtoNamespace(res.namespace), token: res.token };
     }),
-    revokeNamespace: hubScoped(async (req) => ({ namespace: toInfo(await admin.revoke(req.name, req.clientAddr)) })),
+    revokeNamespace: hubScoped(async (req, ctx) => ({ namespace: toProtoNamespace(await admin.revoke(ctx, req.name, req.clientAddr)) })),
     recordAudit: namespacedOrHub(async (req, ctx) => {
       const e = req.entry;
       if (!e || !e.action) throw new AppError('invalid_argument', 'audit entry with an action is required');
       let ns = optionalNamespace(e.namespace);
-      if (!ctx.hub) {
+      if (!isHubContext(ctx)) {
         if (ns !== null && ns !== ctx.namespace) throw new AppError('permission_denied', 'namespace mismatch between entry and metadata');
         ns = ctx.namespace;
       }
@@ -103,11 +75,22 @@ export function authHandlers(deps: AuthHandlerDeps): ServiceRegistration<typeof 
       return {};
     }),
     listAudit: namespacedOrHub(async (req, ctx) => {
-      const ns = ctx.hub ? (optionalNamespace(req.namespace) ?? ctx.namespace) : ctx.namespace;
+      const ns = isHubContext(ctx) ? (optionalNamespace(req.namespace) ?? ctx.namespace ?? null) : ctx.namespace;
       const entries = await audit.list(ns, req.limit, req.before);
-      return { entries: entries.map(toEntry) };
+      return { entries: entries.map(toProtoAuditEntry) };
     }),
-    listTelegramRecipients: namespaced(async (_req, ctx) => ({ telegramUserIds: await credentials.listTelegramRecipients(ctx.namespace) })),
+    listTelegramRecipients: namespaced(async (_req, ctx) => ({ telegramUserIds: await credentials.listTelegramRecipients(ctx) })),
+    getTelegramBinding: hubScoped(async (req, ctx) => ({ namespace: (await credentials.telegramBinding(ctx, req.telegramUserId)) ?? undefined })),
     getHubInfo: hubScoped(async () => credentials.hubInfo()),
-  });
+    // The namespace's owner sees and removes its own bindings; the admin (hub scope) names one.
+    listTelegramBindings: namespacedOrHub(async (req, ctx) => {
+      const ns = bindingsNamespace(ctx, req.namespace);
+      return { bindings: (await credentials.listTelegramBindings(ctx, ns)).map(toProtoBinding) };
+    }),
+    removeTelegramBinding: namespacedOrHub(async (req, ctx) => {
+      const ns = bindingsNamespace(ctx, req.namespace);
+      const actor = isHubContext(ctx) ? 'admin' : 'namespace-owner';
+      return { removed: await credentials.removeTelegramBinding(ctx, ns, req.telegramUserId, req.clientAddr, actor) };
+    }),
+  };
 }

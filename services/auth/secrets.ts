@@ -36,7 +36,8 @@ export interface SecretsIo {
 type SecretsOptions = Pick<
   AuthConfig,
   'envBaseToken' | 'settingsFile' | 'adminTokenOverride' | 'internalSecretOverride' | 'internalSecretFile' | 'announceSecrets'
->;
+> &
+  Partial<Pick<AuthConfig, 'adminTokenFile'>>;
 
 function banner(token: string): string {
   const line = '='.repeat(72);
@@ -96,9 +97,16 @@ export async function resolveSecrets(store: AuthStore, opts: SecretsOptions, log
     writeFileAtomic(opts.internalSecretFile, `${secrets.internalSecret}\n`, 0o600);
     log.info({ file: opts.internalSecretFile }, 'internal secret written');
   }
+  if (opts.adminTokenFile) {
+    writeFileAtomic(opts.adminTokenFile, `${secrets.adminToken}\n`, 0o600);
+    log.info({ file: opts.adminTokenFile }, 'admin token written');
+  }
   if (opts.announceSecrets) {
     io.stdout(`TEAMHUB_BASE_TOKEN=${secrets.baseToken}`);
-    io.stdout(`TEAMHUB_ADMIN_TOKEN=${secrets.adminToken}`);
+    // The admin token is shown once, when it is generated; after that the launcher says where it
+    // is kept (the file above, readable by the teamhub CLI), so it is not in every start's output.
+    if (opts.adminTokenOverride === undefined && stored.adminToken === candidate.adminToken) io.stdout(`TEAMHUB_ADMIN_TOKEN=${secrets.adminToken}`);
+    if (opts.adminTokenFile) io.stdout(`TEAMHUB_ADMIN_TOKEN_FILE=${opts.adminTokenFile}`);
   }
   return secrets;
 }

@@ -1,4 +1,6 @@
-import type { ServiceRegistration } from '../../lib/grpc/server.js';
+import { service, type ServiceRegistration } from '../../lib/grpc/server.js';
+import { AuthServiceService } from '../../lib/gen/teamhub/auth/v1/auth.js';
+import { AuthOpsServiceService } from '../../lib/gen/teamhub/auth/v1/auth_ops.js';
 import type { Logger } from '../../lib/logger.js';
 import type { AuthConfig } from './config.js';
 import type { AuthStore } from './store.js';
@@ -9,20 +11,25 @@ import { AuditLog } from './audit.js';
 import { CredentialService } from './domain.js';
 import { NamespaceAdmin } from './admin.js';
 import { authHandlers } from './handlers.js';
+import { AuthOps, authOpsHandlers } from './ops.js';
 
-export interface AuthServerDeps {
-  cfg: Pick<AuthConfig, 'namespaceMode' | 'failLimit' | 'failWindowMs' | 'telegramBotToken'>;
+export const HEALTH_NAME = 'teamhub.auth.v1.AuthService';
+export const REFLECTION_PROTOS = ['teamhub/auth/v1/auth.proto', 'teamhub/auth/v1/auth_ops.proto'];
+
+export interface ServiceDeps {
+  cfg: Pick<AuthConfig, 'namespaceMode' | 'failLimit' | 'failWindowMs' | 'trustMs' | 'telegramBotToken'> & Partial<Pick<AuthConfig, 'webJwtTtlSec'>>;
   store: AuthStore;
   secrets: HubSecrets;
   revocations: RevocationSink;
+  /** For work outside any call (the audit log's failed writes, background touches). */
   log: Logger;
   now?: () => number;
 }
 
-/** Builds the auth domain and returns its gRPC registrations (no listen). */
-export function buildAuthServices(deps: AuthServerDeps): ServiceRegistration<any>[] {
+/** The auth service's gRPC registrations from its dependencies (no listening here; see main.ts). */
+export function buildServices(deps: ServiceDeps): ServiceRegistration<any>[] {
   const now = deps.now ?? Date.now;
-  const throttle = new FailureThrottle(deps.store, { limit: deps.cfg.failLimit, windowMs: deps.cfg.failWindowMs }, now);
+  const throttle = new FailureThrottle(deps.store, { limit: deps.cfg.failLimit, windowMs: deps.cfg.failWindowMs, trustMs: deps.cfg.trustMs }, now);
   const audit = new AuditLog(deps.store, deps.log, now);
   const credentials = new CredentialService({
     store: deps.store,
@@ -34,7 +41,8 @@ export function buildAuthServices(deps: AuthServerDeps): ServiceRegistration<any
     revocations: deps.revocations,
     log: deps.log,
     now,
+    webJwtTtlSec: deps.cfg.webJwtTtlSec,
   });
   const admin = new NamespaceAdmin(deps.store, audit, deps.revocations, now);
-  return [authHandlers({ credentials, admin, audit })];
+  return [service(AuthServiceService, authHandlers({ credentials, admin, audit })), service(AuthOpsServiceService, authOpsHandlers(new AuthOps(deps.store, audit)))];
 }

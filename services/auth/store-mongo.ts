@@ -1,12 +1,14 @@
-import type { Collection, Db, Filter } from 'mongodb';
-import { isDuplicateKey } from '../../lib/store/mongo.js';
+import type { Collection, Db, Filter, MongoClient } from 'mongodb';
+import { connectMongo, isDuplicateKey } from '../../lib/store/mongo.js';
 import { AppError } from '../../lib/errors.js';
-import type { Namespace } from '../../lib/namespace.js';
+import { parseNamespace, type Namespace } from '../../lib/namespace.js';
 import type {
   AuditRecord,
   AuthStore,
   HubSecretsRecord,
   NamespaceRecord,
+  PruneCounts,
+  PruneCutoffs,
   RevokedJtiRecord,
   TelegramBinding,
   ThrottleRecord,
@@ -27,6 +29,10 @@ interface RevokedBeforeDoc {
   _id: string;
   sec: number;
 }
+interface TrustDoc {
+  _id: string;
+  at: number;
+}
 interface BindingDoc {
   _id: number;
   namespace: string;
@@ -35,7 +41,7 @@ interface BindingDoc {
 
 function toNamespace(d: NamespaceDoc): NamespaceRecord {
   return {
-    name: d._id as Namespace,
+    name: parseNamespace(d._id),
     label: d.label,
     tokenHash: d.tokenHash,
     createdAt: d.createdAt,
@@ -50,7 +56,7 @@ function toAudit(d: AuditDoc): AuditRecord {
     id: d._id,
     at: d.at,
     action: d.action,
-    namespace: (d.namespace ?? null) as Namespace | null,
+    namespace: d.namespace === null || d.namespace === undefined ? null : parseNamespace(d.namespace),
     clientAddr: d.clientAddr,
     outcome: d.outcome,
     actor: d.actor,
@@ -71,8 +77,12 @@ export class MongoAuthStore implements AuthStore {
   private readonly revokedJtis: Collection<RevokedJtiDoc>;
   private readonly revokedBefore: Collection<RevokedBeforeDoc>;
   private readonly bindings: Collection<BindingDoc>;
+  private readonly trusted: Collection<TrustDoc>;
 
-  constructor(db: Db) {
+  private constructor(
+    db: Db,
+    private readonly client: MongoClient,
+  ) {
     this.secrets = db.collection('auth_secrets');
     this.namespaces = db.collection('auth_namespaces');
     this.throttles = db.collection('auth_throttles');
@@ -80,14 +90,35 @@ export class MongoAuthStore implements AuthStore {
     this.revokedJtis = db.collection('auth_revoked_jtis');
     this.revokedBefore = db.collection('auth_revoked_before');
     this.bindings = db.collection('auth_telegram_bindings');
+    this.trusted = db.collection('auth_trusted_clients');
   }
 
-  /** Creates indexes (idempotent); call once at start. */
-  async init(): Promise<void> {
+  /** Connects and creates the indexes (idempotent); the store owns the client from then on. */
+  static async open(url: string, dbName: string): Promise<MongoAuthStore> {
+    const { client, db } = await connectMongo(url, dbName);
+    try {
+      const store = new MongoAuthStore(db, client);
+      await store.createIndexes();
+      return store;
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+
+  private async createIndexes(): Promise<void> {
     await this.namespaces.createIndex({ tokenHash: 1 }, { unique: true, name: 'tokenHash_unique' });
     await this.audit.createIndex({ namespace: 1, at: -1 }, { name: 'namespace_at' });
     await this.audit.createIndex({ at: -1 }, { name: 'at' });
     await this.revokedJtis.createIndex({ expireAt: 1 }, { expireAfterSeconds: 0, name: 'expireAt_ttl' });
+    // prune() deletes by these fields (the TTL index above does the jtis on a real MongoDB too).
+    await this.revokedJtis.createIndex({ expiresAt: 1 }, { name: 'expiresAt' });
+    await this.throttles.createIndex({ windowStart: 1 }, { name: 'windowStart' });
+    await this.trusted.createIndex({ at: 1 }, { name: 'at' });
     await this.bindings.createIndex({ namespace: 1 }, { name: 'namespace' });
   }
 
@@ -163,6 +194,20 @@ export class MongoAuthStore implements AuthStore {
     return res.matchedCount === 1;
   }
 
+  async getTrust(key: string): Promise<number | null> {
+    const d = await this.trusted.findOne({ _id: { $eq: key } });
+    return d?.at ?? null;
+  }
+
+  async putTrust(key: string, at: number): Promise<void> {
+    // Keeps the latest time without $max (as setRevokedBefore): only an older value matches.
+    try {
+      await this.trusted.updateOne({ _id: key, at: { $lt: at } }, { $set: { at } }, { upsert: true });
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+
   async appendAudit(rec: AuditRecord): Promise<void> {
     const { id, ...rest } = rec;
     await this.audit.insertOne({ _id: id, ...rest });
@@ -190,7 +235,7 @@ export class MongoAuthStore implements AuthStore {
 
   async listRevokedJtis(nowSec: number): Promise<RevokedJtiRecord[]> {
     const docs = await this.revokedJtis.find({ expiresAt: { $gt: nowSec } }).toArray();
-    return docs.map((d) => ({ jti: d._id, namespace: d.namespace as Namespace, expiresAt: d.expiresAt }));
+    return docs.map((d) => ({ jti: d._id, namespace: parseNamespace(d.namespace), expiresAt: d.expiresAt }));
   }
 
   async setRevokedBefore(ns: Namespace, sec: number): Promise<void> {
@@ -210,7 +255,7 @@ export class MongoAuthStore implements AuthStore {
 
   async getTelegramBinding(telegramUserId: number): Promise<TelegramBinding | null> {
     const d = await this.bindings.findOne({ _id: telegramUserId });
-    return d ? { telegramUserId: d._id, namespace: d.namespace as Namespace, createdAt: d.createdAt } : null;
+    return d ? { telegramUserId: d._id, namespace: parseNamespace(d.namespace), createdAt: d.createdAt } : null;
   }
 
   async bindTelegram(ns: Namespace, telegramUserId: number, at: number): Promise<TelegramBinding> {
@@ -232,5 +277,25 @@ export class MongoAuthStore implements AuthStore {
   async listTelegramRecipients(ns: Namespace): Promise<number[]> {
     const docs = await this.bindings.find({ namespace: { $eq: ns } }).sort({ _id: 1 }).toArray();
     return docs.map((d) => d._id);
+  }
+
+  async listTelegramBindings(ns: Namespace): Promise<TelegramBinding[]> {
+    const docs = await this.bindings.find({ namespace: { $eq: ns } }).sort({ createdAt: 1, _id: 1 }).toArray();
+    return docs.map((d) => ({ telegramUserId: d._id, namespace: parseNamespace(d.namespace), createdAt: d.createdAt }));
+  }
+
+  async deleteTelegramBindings(ns: Namespace): Promise<number> {
+    return (await this.bindings.deleteMany({ namespace: { $eq: ns } })).deletedCount;
+  }
+
+  async prune(c: PruneCutoffs): Promise<PruneCounts> {
+    const jtis = (await this.revokedJtis.deleteMany({ expiresAt: { $lt: c.jtiExpiredBeforeSec } })).deletedCount;
+    const throttles = (await this.throttles.deleteMany({ windowStart: { $lt: c.throttleStartedBefore } })).deletedCount;
+    const trust = (await this.trusted.deleteMany({ at: { $lt: c.trustBefore } })).deletedCount;
+    let audit = (await this.audit.deleteMany({ at: { $lt: c.auditBefore } })).deletedCount;
+    // The newest `auditKeep` rows stay: everything older than the oldest of them goes.
+    const [oldestKept] = await this.audit.find({}).sort({ at: -1, _id: -1 }).skip(c.auditKeep - 1).limit(1).toArray();
+    if (oldestKept) audit += (await this.audit.deleteMany({ at: { $lt: oldestKept.at } })).deletedCount;
+    return { jtis, throttles, trust, audit };
   }
 }

@@ -1,16 +1,20 @@
 import { openSqlite, isSqliteUniqueViolation, type SqliteDb } from '../../lib/store/sqlite.js';
 import { AppError } from '../../lib/errors.js';
-import type { Namespace } from '../../lib/namespace.js';
+import { parseNamespace, type Namespace } from '../../lib/namespace.js';
+import { renameColumns } from '../../lib/store/sqlite-columns.js';
 import type {
   AuditRecord,
   AuthStore,
   HubSecretsRecord,
   NamespaceRecord,
+  PruneCounts,
+  PruneCutoffs,
   RevokedJtiRecord,
   TelegramBinding,
   ThrottleRecord,
 } from './store.js';
 
+// Column names are the record's field names, as in every service's SQLite store.
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS secrets (
     id INTEGER PRIMARY KEY CHECK (id = 1),
@@ -19,16 +23,16 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS namespaces (
     name TEXT PRIMARY KEY,
     label TEXT NOT NULL,
-    token_hash TEXT NOT NULL UNIQUE,
-    created_at INTEGER NOT NULL,
-    last_used_at INTEGER,
-    rotated_at INTEGER,
+    tokenHash TEXT NOT NULL UNIQUE,
+    createdAt INTEGER NOT NULL,
+    lastUsedAt INTEGER,
+    rotatedAt INTEGER,
     revoked INTEGER NOT NULL
   );
   CREATE TABLE IF NOT EXISTS throttles (
     addr TEXT PRIMARY KEY,
     count INTEGER NOT NULL,
-    window_start INTEGER NOT NULL,
+    windowStart INTEGER NOT NULL,
     version INTEGER NOT NULL
   );
   CREATE TABLE IF NOT EXISTS audit (
@@ -37,7 +41,7 @@ const SCHEMA = `
     at INTEGER NOT NULL,
     action TEXT NOT NULL,
     namespace TEXT,
-    client_addr TEXT NOT NULL,
+    clientAddr TEXT NOT NULL,
     outcome TEXT NOT NULL,
     actor TEXT NOT NULL,
     detail TEXT NOT NULL
@@ -47,77 +51,71 @@ const SCHEMA = `
   CREATE TABLE IF NOT EXISTS revoked_jtis (
     jti TEXT PRIMARY KEY,
     namespace TEXT NOT NULL,
-    expires_at INTEGER NOT NULL
+    expiresAt INTEGER NOT NULL
   );
+  CREATE INDEX IF NOT EXISTS revoked_jtis_expiresAt ON revoked_jtis (expiresAt);
+  CREATE INDEX IF NOT EXISTS throttles_windowStart ON throttles (windowStart);
+  CREATE TABLE IF NOT EXISTS trusted_clients (
+    key TEXT PRIMARY KEY,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX IF NOT EXISTS trusted_clients_at ON trusted_clients (at);
   CREATE TABLE IF NOT EXISTS revoked_before (
     namespace TEXT PRIMARY KEY,
     sec INTEGER NOT NULL
   );
   CREATE TABLE IF NOT EXISTS telegram_bindings (
-    telegram_user_id INTEGER PRIMARY KEY,
+    telegramUserId INTEGER PRIMARY KEY,
     namespace TEXT NOT NULL,
-    created_at INTEGER NOT NULL
+    createdAt INTEGER NOT NULL
   );
   CREATE INDEX IF NOT EXISTS telegram_ns ON telegram_bindings (namespace);
 `;
 
-interface NamespaceRow {
-  name: string;
-  label: string;
-  token_hash: string;
-  created_at: number;
-  last_used_at: number | null;
-  rotated_at: number | null;
-  revoked: number;
-}
+/** Columns as an older version named them (snake_case), per table; renamed in place on open. */
+const OLD_COLUMNS: Record<string, Record<string, string>> = {
+  namespaces: { token_hash: 'tokenHash', created_at: 'createdAt', last_used_at: 'lastUsedAt', rotated_at: 'rotatedAt' },
+  throttles: { window_start: 'windowStart' },
+  audit: { client_addr: 'clientAddr' },
+  revoked_jtis: { expires_at: 'expiresAt' },
+  telegram_bindings: { telegram_user_id: 'telegramUserId', created_at: 'createdAt' },
+};
 
-interface AuditRow {
-  id: string;
-  at: number;
-  action: string;
-  namespace: string | null;
-  client_addr: string;
-  outcome: string;
-  actor: string;
-  detail: string;
-}
+type NamespaceRow = Omit<NamespaceRecord, 'name' | 'revoked'> & { name: string; revoked: number };
+type AuditRow = Omit<AuditRecord, 'namespace'> & { namespace: string | null };
+type BindingRow = Omit<TelegramBinding, 'namespace'> & { namespace: string };
 
 function toNamespace(r: NamespaceRow): NamespaceRecord {
-  return {
-    name: r.name as Namespace,
-    label: r.label,
-    tokenHash: r.token_hash,
-    createdAt: r.created_at,
-    lastUsedAt: r.last_used_at,
-    rotatedAt: r.rotated_at,
-    revoked: r.revoked === 1,
-  };
+  return { ...r, name: parseNamespace(r.name), revoked: r.revoked === 1 };
 }
 
-function toAudit(r: AuditRow): AuditRecord {
-  return {
-    id: r.id,
-    at: r.at,
-    action: r.action,
-    namespace: r.namespace as Namespace | null,
-    clientAddr: r.client_addr,
-    outcome: r.outcome,
-    actor: r.actor,
-    detail: r.detail,
-  };
+function toAudit(r: AuditRow & { seq?: number }): AuditRecord {
+  const { seq: _seq, ...rest } = r;
+  return { ...rest, namespace: r.namespace === null ? null : parseNamespace(r.namespace) };
+}
+
+function toBinding(r: BindingRow): TelegramBinding {
+  return { telegramUserId: r.telegramUserId, namespace: parseNamespace(r.namespace), createdAt: r.createdAt };
 }
 
 /** The auth service's SQLite file (one machine). */
 export class SqliteAuthStore implements AuthStore {
-  constructor(private readonly db: SqliteDb) {
-    this.db.exec(SCHEMA);
+  private constructor(private readonly db: SqliteDb) {}
+
+  /** Opens (creating when absent) the file, renames columns of an older layout, makes the schema. */
+  static async open(file: string): Promise<SqliteAuthStore> {
+    const db = openSqlite(file);
+    try {
+      for (const [table, renames] of Object.entries(OLD_COLUMNS)) renameColumns(db, table, renames);
+      db.exec(SCHEMA);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteAuthStore(db);
   }
 
-  static open(file: string): SqliteAuthStore {
-    return new SqliteAuthStore(openSqlite(file));
-  }
-
-  close(): void {
+  async close(): Promise<void> {
     this.db.close();
   }
 
@@ -130,7 +128,7 @@ export class SqliteAuthStore implements AuthStore {
   async createNamespace(rec: NamespaceRecord): Promise<void> {
     try {
       this.db
-        .prepare('INSERT INTO namespaces (name, label, token_hash, created_at, last_used_at, rotated_at, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .prepare('INSERT INTO namespaces (name, label, tokenHash, createdAt, lastUsedAt, rotatedAt, revoked) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(rec.name, rec.label, rec.tokenHash, rec.createdAt, rec.lastUsedAt, rec.rotatedAt, rec.revoked ? 1 : 0);
     } catch (err) {
       if (isSqliteUniqueViolation(err)) throw new AppError('already_exists', 'namespace already exists', { cause: err });
@@ -144,51 +142,58 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async listNamespaces(): Promise<NamespaceRecord[]> {
-    return (this.db.prepare('SELECT * FROM namespaces ORDER BY created_at, name').all() as NamespaceRow[]).map(toNamespace);
+    return (this.db.prepare('SELECT * FROM namespaces ORDER BY createdAt, name').all() as NamespaceRow[]).map(toNamespace);
   }
 
   async findNamespaceByTokenHash(tokenHash: string): Promise<NamespaceRecord | null> {
-    const r = this.db.prepare('SELECT * FROM namespaces WHERE token_hash = ?').get(tokenHash) as NamespaceRow | undefined;
+    const r = this.db.prepare('SELECT * FROM namespaces WHERE tokenHash = ?').get(tokenHash) as NamespaceRow | undefined;
     return r ? toNamespace(r) : null;
   }
 
   async rotateNamespaceToken(name: Namespace, tokenHash: string, at: number): Promise<boolean> {
-    const res = this.db.prepare('UPDATE namespaces SET token_hash = ?, rotated_at = ?, revoked = 0 WHERE name = ?').run(tokenHash, at, name);
+    const res = this.db.prepare('UPDATE namespaces SET tokenHash = ?, rotatedAt = ?, revoked = 0 WHERE name = ?').run(tokenHash, at, name);
     return res.changes === 1;
   }
 
   async revokeNamespace(name: Namespace, at: number): Promise<boolean> {
-    const res = this.db.prepare('UPDATE namespaces SET revoked = 1, rotated_at = ? WHERE name = ?').run(at, name);
+    const res = this.db.prepare('UPDATE namespaces SET revoked = 1, rotatedAt = ? WHERE name = ?').run(at, name);
     return res.changes === 1;
   }
 
   async touchNamespace(name: Namespace, at: number): Promise<void> {
-    this.db.prepare('UPDATE namespaces SET last_used_at = ? WHERE name = ?').run(at, name);
+    this.db.prepare('UPDATE namespaces SET lastUsedAt = ? WHERE name = ?').run(at, name);
   }
 
   async getThrottle(addr: string): Promise<ThrottleRecord | null> {
-    const r = this.db.prepare('SELECT * FROM throttles WHERE addr = ?').get(addr) as
-      | { addr: string; count: number; window_start: number; version: number }
-      | undefined;
-    return r ? { addr: r.addr, count: r.count, windowStart: r.window_start, version: r.version } : null;
+    const r = this.db.prepare('SELECT * FROM throttles WHERE addr = ?').get(addr) as ThrottleRecord | undefined;
+    return r ?? null;
   }
 
   async casThrottle(addr: string, expectedVersion: number | null, next: { count: number; windowStart: number }): Promise<boolean> {
     if (expectedVersion === null) {
       const res = this.db
-        .prepare('INSERT OR IGNORE INTO throttles (addr, count, window_start, version) VALUES (?, ?, ?, 1)')
+        .prepare('INSERT OR IGNORE INTO throttles (addr, count, windowStart, version) VALUES (?, ?, ?, 1)')
         .run(addr, next.count, next.windowStart);
       return res.changes === 1;
     }
     const res = this.db
-      .prepare('UPDATE throttles SET count = ?, window_start = ?, version = version + 1 WHERE addr = ? AND version = ?')
+      .prepare('UPDATE throttles SET count = ?, windowStart = ?, version = version + 1 WHERE addr = ? AND version = ?')
       .run(next.count, next.windowStart, addr, expectedVersion);
     return res.changes === 1;
   }
 
+  async getTrust(key: string): Promise<number | null> {
+    const r = this.db.prepare('SELECT at FROM trusted_clients WHERE key = ?').get(key) as { at: number } | undefined;
+    return r?.at ?? null;
+  }
+
+  async putTrust(key: string, at: number): Promise<void> {
+    this.db.prepare('INSERT INTO trusted_clients (key, at) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET at = MAX(at, excluded.at)').run(key, at);
+  }
+
   async appendAudit(rec: AuditRecord): Promise<void> {
     this.db
-      .prepare('INSERT INTO audit (id, at, action, namespace, client_addr, outcome, actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .prepare('INSERT INTO audit (id, at, action, namespace, clientAddr, outcome, actor, detail) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
       .run(rec.id, rec.at, rec.action, rec.namespace, rec.clientAddr, rec.outcome, rec.actor, rec.detail);
   }
 
@@ -202,12 +207,12 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async revokeJti(ns: Namespace, jti: string, expiresAt: number): Promise<void> {
-    this.db.prepare('INSERT OR IGNORE INTO revoked_jtis (jti, namespace, expires_at) VALUES (?, ?, ?)').run(jti, ns, expiresAt);
+    this.db.prepare('INSERT OR IGNORE INTO revoked_jtis (jti, namespace, expiresAt) VALUES (?, ?, ?)').run(jti, ns, expiresAt);
   }
 
   async listRevokedJtis(nowSec: number): Promise<RevokedJtiRecord[]> {
-    const rows = this.db.prepare('SELECT * FROM revoked_jtis WHERE expires_at > ?').all(nowSec) as { jti: string; namespace: string; expires_at: number }[];
-    return rows.map((r) => ({ jti: r.jti, namespace: r.namespace as Namespace, expiresAt: r.expires_at }));
+    const rows = this.db.prepare('SELECT * FROM revoked_jtis WHERE expiresAt > ?').all(nowSec) as { jti: string; namespace: string; expiresAt: number }[];
+    return rows.map((r) => ({ jti: r.jti, namespace: parseNamespace(r.namespace), expiresAt: r.expiresAt }));
   }
 
   async setRevokedBefore(ns: Namespace, sec: number): Promise<void> {
@@ -222,26 +227,44 @@ export class SqliteAuthStore implements AuthStore {
   }
 
   async getTelegramBinding(telegramUserId: number): Promise<TelegramBinding | null> {
-    const r = this.db.prepare('SELECT * FROM telegram_bindings WHERE telegram_user_id = ?').get(telegramUserId) as
-      | { telegram_user_id: number; namespace: string; created_at: number }
-      | undefined;
-    return r ? { telegramUserId: r.telegram_user_id, namespace: r.namespace as Namespace, createdAt: r.created_at } : null;
+    const r = this.db.prepare('SELECT * FROM telegram_bindings WHERE telegramUserId = ?').get(telegramUserId) as BindingRow | undefined;
+    return r ? toBinding(r) : null;
   }
 
   async bindTelegram(ns: Namespace, telegramUserId: number, at: number): Promise<TelegramBinding> {
-    this.db.prepare('INSERT OR IGNORE INTO telegram_bindings (telegram_user_id, namespace, created_at) VALUES (?, ?, ?)').run(telegramUserId, ns, at);
+    this.db.prepare('INSERT OR IGNORE INTO telegram_bindings (telegramUserId, namespace, createdAt) VALUES (?, ?, ?)').run(telegramUserId, ns, at);
     return (await this.getTelegramBinding(telegramUserId))!;
   }
 
   async unbindTelegram(ns: Namespace, telegramUserId: number): Promise<boolean> {
-    const res = this.db.prepare('DELETE FROM telegram_bindings WHERE telegram_user_id = ? AND namespace = ?').run(telegramUserId, ns);
+    const res = this.db.prepare('DELETE FROM telegram_bindings WHERE telegramUserId = ? AND namespace = ?').run(telegramUserId, ns);
     return res.changes === 1;
   }
 
   async listTelegramRecipients(ns: Namespace): Promise<number[]> {
-    const rows = this.db.prepare('SELECT telegram_user_id FROM telegram_bindings WHERE namespace = ? ORDER BY telegram_user_id').all(ns) as {
-      telegram_user_id: number;
+    const rows = this.db.prepare('SELECT telegramUserId FROM telegram_bindings WHERE namespace = ? ORDER BY telegramUserId').all(ns) as {
+      telegramUserId: number;
     }[];
-    return rows.map((r) => r.telegram_user_id);
+    return rows.map((r) => r.telegramUserId);
+  }
+
+  async listTelegramBindings(ns: Namespace): Promise<TelegramBinding[]> {
+    const rows = this.db.prepare('SELECT * FROM telegram_bindings WHERE namespace = ? ORDER BY createdAt, telegramUserId').all(ns) as BindingRow[];
+    return rows.map(toBinding);
+  }
+
+  async deleteTelegramBindings(ns: Namespace): Promise<number> {
+    return this.db.prepare('DELETE FROM telegram_bindings WHERE namespace = ?').run(ns).changes;
+  }
+
+  async prune(c: PruneCutoffs): Promise<PruneCounts> {
+    const run = (sql: string, ...args: unknown[]) => this.db.prepare(sql).run(...args).changes;
+    const jtis = run('DELETE FROM revoked_jtis WHERE expiresAt < ?', c.jtiExpiredBeforeSec);
+    const throttles = run('DELETE FROM throttles WHERE windowStart < ?', c.throttleStartedBefore);
+    const trust = run('DELETE FROM trusted_clients WHERE at < ?', c.trustBefore);
+    let audit = run('DELETE FROM audit WHERE at < ?', c.auditBefore);
+    // The newest `auditKeep` rows stay; seq is the insertion order.
+    audit += run('DELETE FROM audit WHERE seq <= (SELECT seq FROM audit ORDER BY seq DESC LIMIT 1 OFFSET ?)', c.auditKeep);
+    return { jtis, throttles, trust, audit };
   }
 }

@@ -62,6 +62,27 @@ export interface TelegramBinding {
   createdAt: number;
 }
 
+/** What `prune` removes: everything older than these cut-offs, and the oldest audit rows past `auditKeep`. */
+export interface PruneCutoffs {
+  /** Revoked jtis whose token expired before this (seconds). */
+  jtiExpiredBeforeSec: number;
+  /** Throttle counters whose window started before this (ms): their window is over. */
+  throttleStartedBefore: number;
+  /** Trusted client/credential pairs last confirmed before this (ms). */
+  trustBefore: number;
+  /** Audit rows older than this (ms). */
+  auditBefore: number;
+  /** At most this many audit rows are kept (the newest). */
+  auditKeep: number;
+}
+
+export interface PruneCounts {
+  jtis: number;
+  throttles: number;
+  trust: number;
+  audit: number;
+}
+
 export interface AuthStore {
   /** Inserts `candidate` when no secrets exist yet, then returns what is stored (race-safe). */
   getOrCreateSecrets(candidate: HubSecretsRecord): Promise<HubSecretsRecord>;
@@ -85,6 +106,10 @@ export interface AuthStore {
    */
   casThrottle(addr: string, expectedVersion: number | null, next: { count: number; windowStart: number }): Promise<boolean>;
 
+  /** When a credential last succeeded from a client (the key is a hash of both), or null. */
+  getTrust(key: string): Promise<number | null>;
+  putTrust(key: string, at: number): Promise<void>;
+
   appendAudit(rec: AuditRecord): Promise<void>;
   /** Newest first; `ns` null lists every namespace (hub scope); `before` is an exclusive `at` cursor. */
   listAudit(ns: Namespace | null, opts: { limit: number; before?: number }): Promise<AuditRecord[]>;
@@ -101,4 +126,12 @@ export interface AuthStore {
   /** Removes the binding only when it belongs to `ns`. */
   unbindTelegram(ns: Namespace, telegramUserId: number): Promise<boolean>;
   listTelegramRecipients(ns: Namespace): Promise<number[]>;
+  /** The namespace's bindings, oldest first. */
+  listTelegramBindings(ns: Namespace): Promise<TelegramBinding[]>;
+  /** Removes every binding of the namespace (its credentials were cut); returns how many. */
+  deleteTelegramBindings(ns: Namespace): Promise<number>;
+
+  /** Deletes what no longer matters (expired revocations, finished throttle windows, old audit rows). */
+  prune(cutoffs: PruneCutoffs): Promise<PruneCounts>;
+  close(): Promise<void>;
 }

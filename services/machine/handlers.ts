@@ -1,10 +1,8 @@
-import { hubScoped, namespaced, service, type ServiceRegistration } from '../../lib/grpc/server.js';
-import { MachineServiceService } from '../../lib/gen/teamhub/machine/v1/machine.js';
+import { hubScoped, namespaced, type ServiceHandlers } from '../../lib/grpc/server.js';
+import type { MachineServiceService } from '../../lib/gen/teamhub/machine/v1/machine.js';
 import { CasResult } from '../../lib/gen/teamhub/common/v1/common.js';
-import { isNamespace } from '../../lib/namespace.js';
-import { AppError } from '../../lib/errors.js';
 import type { MachineDomain, DocUpdateResult } from './domain.js';
-import { toProtoMachine } from './machine-proto.js';
+import { toProtoMachine } from './proto-map.js';
 
 function docResponse(r: DocUpdateResult) {
   return {
@@ -15,11 +13,11 @@ function docResponse(r: DocUpdateResult) {
   };
 }
 
-/** gRPC handlers: translate wire messages to domain calls; no logic of their own. */
-export function machineHandlers(domain: MachineDomain): ServiceRegistration<typeof MachineServiceService> {
-  return service(MachineServiceService, {
+/** gRPC handlers: proto in, domain call with the call's context, proto out. No rules live here. */
+export function machineHandlers(domain: MachineDomain): ServiceHandlers<typeof MachineServiceService> {
+  return {
     registerMachine: namespaced(async (req, ctx) => {
-      const { record, created } = await domain.register(ctx.namespace, {
+      const { record, created } = await domain.register(ctx, {
         id: req.id,
         metadataJson: req.metadataJson,
         hasRunnerState: req.hasRunnerState,
@@ -27,30 +25,21 @@ export function machineHandlers(domain: MachineDomain): ServiceRegistration<type
       });
       return { machine: toProtoMachine(record), created };
     }),
-    getMachine: namespaced(async (req, ctx) => ({ machine: toProtoMachine(await domain.get(ctx.namespace, req.id)) })),
-    listMachines: namespaced(async (req, ctx) => ({
-      machines: (await domain.list(ctx.namespace, req.activeOnly)).map(toProtoMachine),
-    })),
-    updateMetadata: namespaced(async (req, ctx) =>
-      docResponse(await domain.updateDoc(ctx.namespace, req.id, 'metadata', req.expectedVersion, req.json)),
-    ),
-    updateRunnerState: namespaced(async (req, ctx) =>
-      docResponse(await domain.updateDoc(ctx.namespace, req.id, 'runnerState', req.expectedVersion, req.json)),
-    ),
+    getMachine: namespaced(async (req, ctx) => ({ machine: toProtoMachine(await domain.get(ctx, req.id)) })),
+    listMachines: namespaced(async (req, ctx) => ({ machines: (await domain.list(ctx, req.activeOnly)).map(toProtoMachine) })),
+    updateMetadata: namespaced(async (req, ctx) => docResponse(await domain.updateDoc(ctx, req.id, 'metadata', req.expectedVersion, req.json))),
+    updateRunnerState: namespaced(async (req, ctx) => docResponse(await domain.updateDoc(ctx, req.id, 'runnerState', req.expectedVersion, req.json))),
     setMachineActive: namespaced(async (req, ctx) => {
-      const { record, changed } = await domain.setActive(ctx.namespace, req.id, req.active, req.at, req.healthJson);
+      const { record, changed } = await domain.setActive(ctx, req.id, req.active, req.at, req.healthJson);
       return { machine: toProtoMachine(record), changed };
     }),
-    setDisplayName: namespaced(async (req, ctx) => ({
-      machine: toProtoMachine(await domain.setDisplayName(ctx.namespace, req.id, req.displayName)),
-    })),
-    adminListMachines: hubScoped(async (req) => {
-      if (req.namespace !== undefined && !isNamespace(req.namespace)) throw new AppError('invalid_argument', 'namespace is not valid');
-      return { machines: (await domain.adminList(req.namespace ?? null)).map(toProtoMachine) };
+    setDisplayName: namespaced(async (req, ctx) => ({ machine: toProtoMachine(await domain.setDisplayName(ctx, req.id, req.displayName)) })),
+    announceAgyModelsChanged: namespaced(async (req, ctx) => {
+      await domain.announceAgyModelsChanged(ctx, req.id);
+      return {};
     }),
-    adminForgetMachine: hubScoped(async (req) => ({ forgotten: await domain.adminForget(req.id) })),
-    adminTransferMachine: hubScoped(async (req) => ({
-      machine: toProtoMachine(await domain.adminTransfer(req.id, req.toNamespace)),
-    })),
-  });
+    adminListMachines: hubScoped(async (req, ctx) => ({ machines: (await domain.adminList(ctx, req.namespace)).map(toProtoMachine) })),
+    adminForgetMachine: hubScoped(async (req, ctx) => ({ forgotten: await domain.adminForget(ctx, req.id) })),
+    adminTransferMachine: hubScoped(async (req, ctx) => ({ machine: toProtoMachine(await domain.adminTransfer(ctx, req.id, req.toNamespace)) })),
+  };
 }

@@ -1,38 +1,21 @@
-import { runServiceMain, type OpenedStore } from '../../lib/service-main.js';
-import { connectMongo } from '../../lib/store/mongo.js';
-import { ensureEventStream, eventsJetStream } from '../../lib/events/stream.js';
-import { EventPublisher } from '../../lib/events/publisher.js';
-import { loadMachineConfig, type MachineConfig } from './config.js';
-import { machineServices } from './server.js';
-import { SqliteMachineStore } from './store-sqlite.js';
-import { MongoMachineStore } from './store-mongo.js';
+import { runServiceMain } from '../../lib/service-main.js';
+import { startEventPipeline } from '../../lib/events/pipeline.js';
+import { openConfiguredStore } from '../../lib/store/open.js';
+import { loadMachineConfig } from './config.js';
 import type { MachineStore } from './store.js';
+import { buildServices, HEALTH_NAME, REFLECTION_PROTOS } from './server.js';
+import { SqliteMachineStore } from './store-sqlite.js';
 
-async function openStore(cfg: MachineConfig): Promise<OpenedStore<MachineStore>> {
-  let store: MachineStore;
-  if (cfg.store.kind === 'mongo') {
-    const { client, db } = await connectMongo(cfg.store.url, cfg.store.dbName);
-    store = new MongoMachineStore(db, () => client.close());
-  } else {
-    store = SqliteMachineStore.open(cfg.store.file);
-  }
-  try {
-    await store.init();
-  } catch (err) {
-    await store.close();
-    throw err;
-  }
-  return { store, close: () => store.close() };
-}
-
-await runServiceMain<MachineConfig, MachineStore>({
+await runServiceMain({
   name: 'machine',
-  healthName: 'teamhub.machine.v1.MachineService',
-  reflectionProtos: ['teamhub/machine/v1/machine.proto'],
+  healthName: HEALTH_NAME,
+  reflectionProtos: REFLECTION_PROTOS,
   loadConfig: loadMachineConfig,
-  openStore,
-  compose: async ({ log, nc, store }) => {
-    await ensureEventStream(nc);
-    return machineServices({ store, events: new EventPublisher(eventsJetStream(nc)), log });
+  openStore: ({ cfg, log }) => openConfiguredStore<MachineStore>(cfg.store, { sqlite: (f) => SqliteMachineStore.open(f), mongo: async (u, d) => (await import('./store-mongo.js')).MongoMachineStore.open(u, d) }, log),
+  compose: async ({ cfg, log, nc, store, shutdown }) => {
+    // Events go into the store's outbox with each write; the relay publishes them (events.ts).
+    const events = await startEventPipeline({ nc, outbox: store.outbox, cfg, log });
+    shutdown.add('event relay', () => events.close());
+    return { services: buildServices({ store, sink: events.sink, limits: cfg.limits }), internalSecret: cfg.internalSecret, aroundCall: events.aroundCall };
   },
 });

@@ -1,24 +1,24 @@
 /**
- * Pure rules for (re-)registering a machine (HAPI `POST /cli/machines`, store getOrCreateMachine),
- * checked against the reference hub's answers:
+ * Pure rules for (re-)registering a machine (HAPI `POST /cli/machines`), as the reference hub
+ * answers them:
  *
  * - New machine: metadata is stored only when it is valid HAPI MachineMetadata (string host,
- *   platform, happyCliVersion), else null (transcript C: `{}` → `metadata: null`). A runnerState
+ *   platform, happyCliVersion), else null (`{}` is answered as `metadata: null`). A runnerState
  *   given on the first registration is stored as sent. seq 0, both versions 1.
  * - Re-registration, metadata: the incoming object is merged over the stored one (hub-only keys
  *   such as `displayName` survive). Only when that changes the stored text, and the result is
- *   still valid metadata, is it written: metadataVersion+1, seq+1 (transcript C: host changed →
- *   v2/seq 1; runner log: identical metadata → v1 untouched).
+ *   still valid metadata, is it written: metadataVersion+1, seq+1 (a changed host gives version
+ *   2 and seq 1; identical metadata leaves version 1 untouched).
  * - Re-registration, runnerState: the live fields (status, pid, httpPort, startedAt, …) are owned
  *   by the runner's socket (`machine-update-state`), so a registration never overwrites them
- *   (transcript C: `{"status":"offline"}` over a null runnerState → still null, version 1; runner
- *   log: a new runner's `offline` registration still answers the old `shutting-down` state).
+ *   (`{"status":"offline"}` over a null runnerState stays null at version 1, and a new runner's
+ *   `offline` registration still answers the old runner's `shutting-down` state).
  *   The one thing a registration may add is the runner's self-declared `capabilities` object,
  *   merged key by key into a stored runnerState that is valid (has a string status); when that
  *   changes something: runnerStateVersion+1, seq+1. Without a stored runnerState nothing is
  *   written, since `{capabilities}` alone is not a valid HAPI RunnerState.
  */
-import { isPlainObject, isValidMachineMetadata, isValidRunnerState } from '../../lib/hapi/machine-view.js';
+import { isPlainObject, isValidMachineMetadata, isValidRunnerState } from './documents.js';
 import { fromJsonText } from '../../lib/json.js';
 
 /** Metadata text to store for a NEW machine, or null. */

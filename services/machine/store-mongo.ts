@@ -1,6 +1,7 @@
-import type { Collection, Db } from 'mongodb';
-import { isDuplicateKey } from '../../lib/store/mongo.js';
-import type { Namespace } from '../../lib/namespace.js';
+import type { Collection, MongoClient } from 'mongodb';
+import { connectMongo, isDuplicateKey } from '../../lib/store/mongo.js';
+import { MongoOutbox } from '../../lib/store/mongo-outbox.js';
+import { parseNamespace, type Namespace } from '../../lib/namespace.js';
 import type { CasInput, CasOutcome, MachineRecord, MachineStore } from './store.js';
 
 /** Stored shape. `_id` is the global machine id; JSON documents are JSON text. */
@@ -22,7 +23,7 @@ interface MachineDoc {
 function toRecord(d: MachineDoc): MachineRecord {
   return {
     id: d._id,
-    namespace: d.namespace as Namespace,
+    namespace: parseNamespace(d.namespace),
     seq: d.seq,
     createdAt: d.createdAt,
     updatedAt: d.updatedAt,
@@ -49,19 +50,28 @@ export const MACHINES_COLLECTION = 'machines';
  * projections, $push/$pull).
  */
 export class MongoMachineStore implements MachineStore {
-  private readonly col: Collection<MachineDoc>;
+  private constructor(
+    private readonly client: MongoClient,
+    private readonly col: Collection<MachineDoc>,
+    readonly outbox: MongoOutbox,
+  ) {}
 
-  constructor(db: Db, private readonly onClose: () => Promise<void> = async () => {}) {
-    this.col = db.collection<MachineDoc>(MACHINES_COLLECTION);
-  }
-
-  async init(): Promise<void> {
-    await this.col.createIndex({ namespace: 1, updatedAt: -1 }, { name: 'namespace_updatedAt' });
+  /** Connects and creates the indexes (idempotent); the store owns the client from then on. */
+  static async open(url: string, dbName: string): Promise<MongoMachineStore> {
+    const { client, db } = await connectMongo(url, dbName);
+    try {
+      const col = db.collection<MachineDoc>(MACHINES_COLLECTION);
+      await col.createIndex({ namespace: 1, updatedAt: -1 }, { name: 'namespace_updatedAt' });
+      return new MongoMachineStore(client, col, await MongoOutbox.open(db));
+    } catch (err) {
+      await client.close();
+      throw err;
+    }
   }
 
   async ownerOf(id: string): Promise<Namespace | null> {
     const d = await this.col.findOne({ _id: id });
-    return d ? (d.namespace as Namespace) : null;
+    return d ? parseNamespace(d.namespace) : null;
   }
 
   async get(ns: Namespace, id: string): Promise<MachineRecord | null> {
@@ -73,6 +83,10 @@ export class MongoMachineStore implements MachineStore {
     const filter = opts.activeOnly ? { namespace: ns, active: true } : { namespace: ns };
     const docs = await this.col.find(filter).sort({ updatedAt: -1, _id: 1 }).toArray();
     return docs.map(toRecord);
+  }
+
+  async count(ns: Namespace): Promise<number> {
+    return this.col.countDocuments({ namespace: ns });
   }
 
   async insert(ns: Namespace, rec: MachineRecord): Promise<boolean> {
@@ -160,6 +174,6 @@ export class MongoMachineStore implements MachineStore {
   }
 
   async close(): Promise<void> {
-    await this.onClose();
+    await this.client.close();
   }
 }

@@ -1,70 +1,70 @@
 import { openSqlite, isSqliteUniqueViolation, type SqliteDb } from '../../lib/store/sqlite.js';
-import type { Namespace } from '../../lib/namespace.js';
+import { renameColumns } from '../../lib/store/sqlite-columns.js';
+import { parseNamespace, type Namespace } from '../../lib/namespace.js';
+import { SqliteOutbox } from '../../lib/store/sqlite-outbox.js';
 import type { CasInput, CasOutcome, MachineRecord, MachineStore } from './store.js';
 
-interface Row {
-  id: string;
-  namespace: string;
-  seq: number;
-  created_at: number;
-  updated_at: number;
-  active: number;
-  active_at: number;
-  metadata: string | null;
-  metadata_version: number;
-  runner_state: string | null;
-  runner_state_version: number;
-  health: string | null;
-}
+// Column names are the record's field names, as in every service's SQLite store.
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS machines (
+  id TEXT PRIMARY KEY,
+  namespace TEXT NOT NULL,
+  seq INTEGER NOT NULL,
+  createdAt INTEGER NOT NULL,
+  updatedAt INTEGER NOT NULL,
+  active INTEGER NOT NULL,
+  activeAt INTEGER NOT NULL,
+  metadataJson TEXT,
+  metadataVersion INTEGER NOT NULL,
+  runnerStateJson TEXT,
+  runnerStateVersion INTEGER NOT NULL,
+  healthJson TEXT
+);
+CREATE INDEX IF NOT EXISTS machines_ns_updated ON machines (namespace, updatedAt DESC);
+`;
+
+/** Columns as an older version named them; renamed in place on open. */
+const OLD_COLUMNS = {
+  created_at: 'createdAt',
+  updated_at: 'updatedAt',
+  active_at: 'activeAt',
+  metadata: 'metadataJson',
+  metadata_version: 'metadataVersion',
+  runner_state: 'runnerStateJson',
+  runner_state_version: 'runnerStateVersion',
+  health: 'healthJson',
+} as const;
+
+type Row = Omit<MachineRecord, 'namespace' | 'active'> & { namespace: string; active: number };
 
 function toRecord(r: Row): MachineRecord {
-  return {
-    id: r.id,
-    namespace: r.namespace as Namespace,
-    seq: r.seq,
-    createdAt: r.created_at,
-    updatedAt: r.updated_at,
-    active: r.active === 1,
-    activeAt: r.active_at,
-    metadataJson: r.metadata,
-    metadataVersion: r.metadata_version,
-    runnerStateJson: r.runner_state,
-    runnerStateVersion: r.runner_state_version,
-    healthJson: r.health,
-  };
+  return { ...r, namespace: parseNamespace(r.namespace), active: r.active === 1 };
 }
 
 const COLUMNS = {
-  metadata: { doc: 'metadata', version: 'metadata_version' },
-  runnerState: { doc: 'runner_state', version: 'runner_state_version' },
+  metadata: { doc: 'metadataJson', version: 'metadataVersion' },
+  runnerState: { doc: 'runnerStateJson', version: 'runnerStateVersion' },
 } as const;
 
 /** One SQLite file for the machine service; the id is the primary key (global uniqueness). */
 export class SqliteMachineStore implements MachineStore {
-  constructor(private readonly db: SqliteDb) {}
+  readonly outbox: SqliteOutbox;
 
-  static open(file: string): SqliteMachineStore {
-    return new SqliteMachineStore(openSqlite(file));
+  private constructor(private readonly db: SqliteDb) {
+    this.outbox = new SqliteOutbox(db);
   }
 
-  async init(): Promise<void> {
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS machines (
-        id TEXT PRIMARY KEY,
-        namespace TEXT NOT NULL,
-        seq INTEGER NOT NULL,
-        created_at INTEGER NOT NULL,
-        updated_at INTEGER NOT NULL,
-        active INTEGER NOT NULL,
-        active_at INTEGER NOT NULL,
-        metadata TEXT,
-        metadata_version INTEGER NOT NULL,
-        runner_state TEXT,
-        runner_state_version INTEGER NOT NULL,
-        health TEXT
-      );
-      CREATE INDEX IF NOT EXISTS machines_ns_updated ON machines (namespace, updated_at DESC);
-    `);
+  /** Opens (creating when absent) the file, renames columns of an older layout, makes the schema. */
+  static async open(file: string): Promise<SqliteMachineStore> {
+    const db = openSqlite(file);
+    try {
+      renameColumns(db, 'machines', OLD_COLUMNS);
+      db.exec(SCHEMA);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+    return new SqliteMachineStore(db);
   }
 
   private row(id: string): Row | undefined {
@@ -77,7 +77,7 @@ export class SqliteMachineStore implements MachineStore {
 
   async ownerOf(id: string): Promise<Namespace | null> {
     const r = this.db.prepare('SELECT namespace FROM machines WHERE id = ?').get(id) as { namespace: string } | undefined;
-    return r ? (r.namespace as Namespace) : null;
+    return r ? parseNamespace(r.namespace) : null;
   }
 
   async get(ns: Namespace, id: string): Promise<MachineRecord | null> {
@@ -86,16 +86,20 @@ export class SqliteMachineStore implements MachineStore {
   }
 
   async list(ns: Namespace, opts: { activeOnly: boolean }): Promise<MachineRecord[]> {
-    const sql = `SELECT * FROM machines WHERE namespace = ?${opts.activeOnly ? ' AND active = 1' : ''} ORDER BY updated_at DESC, id`;
+    const sql = `SELECT * FROM machines WHERE namespace = ?${opts.activeOnly ? ' AND active = 1' : ''} ORDER BY updatedAt DESC, id`;
     return (this.db.prepare(sql).all(ns) as Row[]).map(toRecord);
+  }
+
+  async count(ns: Namespace): Promise<number> {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM machines WHERE namespace = ?').get(ns) as { n: number }).n;
   }
 
   async insert(ns: Namespace, rec: MachineRecord): Promise<boolean> {
     try {
       this.db
         .prepare(
-          `INSERT INTO machines (id, namespace, seq, created_at, updated_at, active, active_at, metadata,
-             metadata_version, runner_state, runner_state_version, health)
+          `INSERT INTO machines (id, namespace, seq, createdAt, updatedAt, active, activeAt, metadataJson,
+             metadataVersion, runnerStateJson, runnerStateVersion, healthJson)
            VALUES (@id, @namespace, @seq, @createdAt, @updatedAt, @active, @activeAt, @metadataJson,
              @metadataVersion, @runnerStateJson, @runnerStateVersion, @healthJson)`,
         )
@@ -109,10 +113,10 @@ export class SqliteMachineStore implements MachineStore {
 
   async cas(ns: Namespace, id: string, input: CasInput): Promise<CasOutcome | null> {
     const col = COLUMNS[input.field];
-    const active = input.markActive ? ', active = 1, active_at = @now' : '';
+    const active = input.markActive ? ', active = 1, activeAt = @now' : '';
     const res = this.db
       .prepare(
-        `UPDATE machines SET ${col.doc} = @json, ${col.version} = ${col.version} + 1, seq = seq + 1, updated_at = @now${active}
+        `UPDATE machines SET ${col.doc} = @json, ${col.version} = ${col.version} + 1, seq = seq + 1, updatedAt = @now${active}
          WHERE id = @id AND namespace = @ns AND ${col.version} = @expected`,
       )
       .run({ json: input.json, now: input.now, id, ns, expected: input.expectedVersion });
@@ -128,10 +132,10 @@ export class SqliteMachineStore implements MachineStore {
   ): Promise<{ changed: boolean; record: MachineRecord } | null> {
     const res = change.active
       ? this.db
-          .prepare('UPDATE machines SET active = 1, active_at = @at, health = @health WHERE id = @id AND namespace = @ns AND active = 0')
+          .prepare('UPDATE machines SET active = 1, activeAt = @at, healthJson = @health WHERE id = @id AND namespace = @ns AND active = 0')
           .run({ at: change.at, health: change.healthJson, id, ns })
       : this.db
-          .prepare('UPDATE machines SET active = 0, health = @health WHERE id = @id AND namespace = @ns AND active = 1')
+          .prepare('UPDATE machines SET active = 0, healthJson = @health WHERE id = @id AND namespace = @ns AND active = 1')
           .run({ health: change.healthJson, id, ns });
     const r = this.rowIn(ns, id);
     if (!r) return null;
@@ -139,7 +143,7 @@ export class SqliteMachineStore implements MachineStore {
   }
 
   async setHealth(ns: Namespace, id: string, healthJson: string): Promise<MachineRecord | null> {
-    this.db.prepare('UPDATE machines SET health = ? WHERE id = ? AND namespace = ?').run(healthJson, id, ns);
+    this.db.prepare('UPDATE machines SET healthJson = ? WHERE id = ? AND namespace = ?').run(healthJson, id, ns);
     const r = this.rowIn(ns, id);
     return r ? toRecord(r) : null;
   }
@@ -147,8 +151,8 @@ export class SqliteMachineStore implements MachineStore {
   async adminList(ns: Namespace | null): Promise<MachineRecord[]> {
     const rows =
       ns === null
-        ? this.db.prepare('SELECT * FROM machines ORDER BY namespace, updated_at DESC, id').all()
-        : this.db.prepare('SELECT * FROM machines WHERE namespace = ? ORDER BY updated_at DESC, id').all(ns);
+        ? this.db.prepare('SELECT * FROM machines ORDER BY namespace, updatedAt DESC, id').all()
+        : this.db.prepare('SELECT * FROM machines WHERE namespace = ? ORDER BY updatedAt DESC, id').all(ns);
     return (rows as Row[]).map(toRecord);
   }
 
@@ -161,7 +165,7 @@ export class SqliteMachineStore implements MachineStore {
 
   async adminTransfer(id: string, to: Namespace, now: number): Promise<MachineRecord | null> {
     this.db
-      .prepare('UPDATE machines SET namespace = @to, active = 0, seq = seq + 1, updated_at = @now WHERE id = @id')
+      .prepare('UPDATE machines SET namespace = @to, active = 0, seq = seq + 1, updatedAt = @now WHERE id = @id')
       .run({ to, now, id });
     const r = this.row(id);
     return r ? toRecord(r) : null;

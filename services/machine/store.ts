@@ -1,3 +1,4 @@
+import type { EventOutbox } from '../../lib/events/outbox.js';
 import type { Namespace } from '../../lib/namespace.js';
 
 /**
@@ -41,11 +42,13 @@ export type CasOutcome = { ok: boolean; record: MachineRecord };
  * methods, which only hub-scoped calls reach.
  */
 export interface MachineStore {
-  /** Creates indexes / tables; idempotent. */
-  init(): Promise<void>;
+  /** Where the service's events are stored beside its writes (lib/events/outbox.ts). */
+  readonly outbox: EventOutbox;
   ownerOf(id: string): Promise<Namespace | null>;
   get(ns: Namespace, id: string): Promise<MachineRecord | null>;
   list(ns: Namespace, opts: { activeOnly: boolean }): Promise<MachineRecord[]>;
+  /** How many machines the namespace holds (its limit is checked on register). */
+  count(ns: Namespace): Promise<number>;
   /** Inserts a new machine; false when the id already exists (in any namespace). */
   insert(ns: Namespace, rec: MachineRecord): Promise<boolean>;
   /** Sets one JSON document if its version equals `expectedVersion`: version+1, seq+1, updatedAt. Null when absent. */

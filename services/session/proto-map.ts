@@ -1,5 +1,5 @@
-import type { Message, Session } from '../../lib/gen/teamhub/session/v1/session.js';
-import type { MessageRecord, SessionRecord } from './store.js';
+import { MessageDeliveryState, type Message, type Session } from '../../lib/gen/teamhub/session/v1/session.js';
+import type { DeliveryState, MessageRecord, SessionRecord } from './store.js';
 
 const opt = <T>(v: T | null): T | undefined => (v === null ? undefined : v);
 
@@ -35,6 +35,9 @@ export function toProtoSession(r: SessionRecord): Session {
     lastMessageSeq: r.lastMessageSeq,
     archived: r.archived,
     permissionMode: opt(r.permissionMode),
+    collaborationMode: opt(r.collaborationMode),
+    copilotAgentMode: opt(r.copilotAgentMode),
+    globalPinned: r.globalPinned,
   };
 }
 
@@ -47,5 +50,25 @@ export function toProtoMessage(m: MessageRecord): Message {
     localId: opt(m.localId),
     contentJson: m.contentJson,
     invokedAt: opt(m.invokedAt),
+    scheduledAt: opt(m.scheduledAt),
+    deliveryState: m.deliveryState === 'queued' ? undefined : toProtoDeliveryState(m.deliveryState),
+    deliveryMode: opt(m.deliveryMode),
   };
+}
+
+const DELIVERY_STATE: Record<DeliveryState, MessageDeliveryState> = {
+  queued: MessageDeliveryState.MESSAGE_DELIVERY_STATE_QUEUED,
+  dispatching: MessageDeliveryState.MESSAGE_DELIVERY_STATE_DISPATCHING,
+  indeterminate: MessageDeliveryState.MESSAGE_DELIVERY_STATE_INDETERMINATE,
+};
+
+export function toProtoDeliveryState(s: DeliveryState): MessageDeliveryState {
+  return DELIVERY_STATE[s];
+}
+
+/** Proto → record state; unset (or unknown) means queued. */
+export function fromProtoDeliveryState(s: MessageDeliveryState | undefined): DeliveryState {
+  if (s === MessageDeliveryState.MESSAGE_DELIVERY_STATE_DISPATCHING) return 'dispatching';
+  if (s === MessageDeliveryState.MESSAGE_DELIVERY_STATE_INDETERMINATE) return 'indeterminate';
+  return 'queued';
 }

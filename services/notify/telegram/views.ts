@@ -1,19 +1,6 @@
 import type { InlineKeyboard } from './bot-api.js';
 import { encodeCallbackData } from './callback-data.js';
-
-/** What the bot needs to know about a session (from a HAPI Session JSON or a gRPC Session). */
-export interface SessionView {
-  id: string;
-  active: boolean;
-  metadata: Record<string, unknown> | null;
-  agentState: Record<string, unknown> | null;
-}
-
-export interface PendingRequest {
-  id: string;
-  tool: string;
-  arguments: unknown;
-}
+import { asObject, type PendingRequest, type SessionView } from '../session-view.js';
 
 export const TEXTS = {
   start: 'Welcome to teamhub! Use the Mini App for full session management.',
@@ -30,28 +17,6 @@ export const TEXTS = {
 
 /** Tools that ask the user a question instead of asking for permission (no approve/deny). */
 const INPUT_REQUEST_TOOLS = new Set(['AskUserQuestion', 'ask_user_question', 'ExitPlanMode', 'exit_plan_mode', 'request_user_input']);
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
-export function asObject(v: unknown): Record<string, unknown> | null {
-  return isObject(v) ? v : null;
-}
-
-/** Session view from the HAPI Session JSON carried by session-added/updated events. */
-export function sessionViewFromHapi(data: unknown): SessionView | null {
-  if (!isObject(data) || typeof data.id !== 'string') return null;
-  return { id: data.id, active: data.active === true, metadata: asObject(data.metadata), agentState: asObject(data.agentState) };
-}
-
-export function pendingRequests(s: SessionView): PendingRequest[] {
-  const requests = asObject(s.agentState?.requests);
-  if (!requests) return [];
-  return Object.entries(requests).map(([id, r]) => ({
-    id,
-    tool: isObject(r) && typeof r.tool === 'string' ? r.tool : 'unknown',
-    arguments: isObject(r) ? r.arguments : undefined,
-  }));
-}
 
 export function sessionName(s: SessionView): string {
   const m = s.metadata;

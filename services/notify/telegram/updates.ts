@@ -1,19 +1,18 @@
 import { AppError } from '../../../lib/errors.js';
+import { hubContext, namespaceContext, newRequestId, type CallContext } from '../../../lib/context.js';
 import type { Logger } from '../../../lib/logger.js';
-import type { Namespace } from '../../../lib/namespace.js';
 import type { BotApi, TgCallbackQuery, TgMessage, TgUpdate } from './bot-api.js';
 import { parseCallbackData, uniqueByPrefix } from './callback-data.js';
-import type { SessionDirectory } from './sessions.js';
-import { openAppKeyboard, pendingRequests, TEXTS } from './views.js';
+import type { Directory } from '../directory.js';
+import { pendingRequests } from '../session-view.js';
+import { openAppKeyboard, TEXTS } from './views.js';
 
 export interface UpdateDeps {
   api: BotApi;
   publicUrl: string;
-  /** The namespace a Telegram user is bound to, or null. */
-  namespaceOf: (telegramUserId: number) => Promise<Namespace | null>;
-  sessions: SessionDirectory;
-  /** Calls the session's `permission` RPC (on the CLI socket) in `ns`. */
-  permission: (ns: Namespace, sessionId: string, params: { id: string; approved: boolean }) => Promise<unknown>;
+  directory: Pick<Directory, 'namespaceOf' | 'listSessions'>;
+  /** Calls the session's `permission` RPC (on the CLI socket) in the context's namespace. */
+  permission: (ctx: CallContext, sessionId: string, params: { id: string; approved: boolean }) => Promise<unknown>;
   log: Logger;
 }
 
@@ -30,13 +29,14 @@ async function onMessage(d: UpdateDeps, msg: TgMessage): Promise<void> {
 }
 
 /** The answer text for a tapped button; performs the approve/deny when everything checks out. */
-async function resolveCallback(d: UpdateDeps, q: TgCallbackQuery): Promise<{ answer: string; edited?: string }> {
-  const ns = await d.namespaceOf(q.from.id);
+async function resolveCallback(d: UpdateDeps, q: TgCallbackQuery, requestId: string): Promise<{ answer: string; edited?: string }> {
+  const ns = await d.directory.namespaceOf(hubContext(d.log, requestId), q.from.id);
   if (ns === null) return { answer: TEXTS.notBound };
   const parsed = parseCallbackData(q.data);
   if (!parsed) return { answer: TEXTS.unknown };
+  const ctx = namespaceContext(d.log, ns, requestId);
   // Only the clicker's own namespace is searched: a prefix from another namespace finds nothing.
-  const sessions = await d.sessions.list(ns);
+  const sessions = await d.directory.listSessions(ctx);
   const sessionId = uniqueByPrefix(
     sessions.map((s) => s.id),
     parsed.sessionPrefix,
@@ -44,29 +44,30 @@ async function resolveCallback(d: UpdateDeps, q: TgCallbackQuery): Promise<{ ans
   const session = sessions.find((s) => s.id === sessionId);
   if (!session) return { answer: TEXTS.sessionNotFound };
   if (!session.active) return { answer: TEXTS.sessionInactive };
-  const requestId = uniqueByPrefix(
+  const permissionId = uniqueByPrefix(
     pendingRequests(session).map((r) => r.id),
     parsed.requestPrefix,
   );
-  if (requestId === null) return { answer: TEXTS.requestMissing };
+  if (permissionId === null) return { answer: TEXTS.requestMissing };
   const approved = parsed.action === 'ap';
   try {
-    await d.permission(ns, session.id, { id: requestId, approved });
+    await d.permission(ctx, session.id, { id: permissionId, approved });
   } catch (err) {
-    d.log.warn({ err: err instanceof AppError ? { code: err.code, details: err.details } : err, sessionId: session.id }, 'telegram permission RPC failed');
+    ctx.log.warn({ err: err instanceof AppError ? { code: err.code, details: err.details } : err, sessionId: session.id }, 'telegram permission RPC failed');
     return { answer: TEXTS.failed };
   }
-  d.log.info({ sessionId: session.id, requestId, approved }, 'telegram permission answered');
+  ctx.log.info({ sessionId: session.id, permissionId, approved }, 'telegram permission answered');
   const verdict = approved ? TEXTS.approved : TEXTS.denied;
   return { answer: verdict, edited: q.message?.text ? `${q.message.text}\n\n${verdict}` : verdict };
 }
 
 async function onCallback(d: UpdateDeps, q: TgCallbackQuery): Promise<void> {
   let result: { answer: string; edited?: string };
+  const requestId = newRequestId();
   try {
-    result = await resolveCallback(d, q);
+    result = await resolveCallback(d, q, requestId);
   } catch (err) {
-    d.log.warn({ err }, 'telegram callback failed');
+    d.log.warn({ err, reqId: requestId }, 'telegram callback failed');
     result = { answer: TEXTS.failed };
   }
   await d.api.answerCallbackQuery(q.id, result.answer);

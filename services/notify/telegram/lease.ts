@@ -5,11 +5,14 @@ import type { Logger } from '../../../lib/logger.js';
 export const LEASES_BUCKET = 'teamhub_leases';
 export const POLLER_KEY = 'telegram-poller';
 
-/** Opens the TTL'd leases bucket, creating it when missing (an existing bucket keeps its TTL). */
-export async function openLeasesBucket(nc: NatsConnection, ttlMs: number): Promise<KV> {
+/**
+ * Opens the TTL'd leases bucket, creating it when missing with `replicas` copies in a NATS
+ * cluster (an existing bucket keeps its TTL and replicas).
+ */
+export async function openLeasesBucket(nc: NatsConnection, ttlMs: number, replicas = 1): Promise<KV> {
   const kvm = new Kvm(nc);
   try {
-    return await kvm.create(LEASES_BUCKET, { ttl: ttlMs, history: 1 });
+    return await kvm.create(LEASES_BUCKET, { ttl: ttlMs, history: 1, replicas });
   } catch {
     return kvm.open(LEASES_BUCKET);
   }

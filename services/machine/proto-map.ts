@@ -1,5 +1,4 @@
 import type { Machine } from '../../lib/gen/teamhub/machine/v1/machine.js';
-import { toHapiMachine, type HapiMachine } from '../../lib/hapi/machine-view.js';
 import type { MachineRecord } from './store.js';
 
 /** Store record → wire Machine (absent optional = JSON null). */
@@ -18,8 +17,4 @@ export function toProtoMachine(rec: MachineRecord): Machine {
     runnerStateVersion: rec.runnerStateVersion,
     healthJson: rec.healthJson ?? undefined,
   };
-}
-
-export function recordToHapi(rec: MachineRecord): HapiMachine {
-  return toHapiMachine(toProtoMachine(rec));
 }
