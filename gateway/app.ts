@@ -2,67 +2,82 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import cors from '@fastify/cors';
 import { randomUUID } from 'node:crypto';
 import type { GatewayDeps } from './deps.js';
-import { registerLive, type LiveHandle } from './live/index.js';
+import { startLive, type Live } from './live/index.js';
 import { installErrorHandler } from './http/errors.js';
 import { installJsonParser } from './http/body-parser.js';
-import { registerHealthRoutes } from './routes/health.js';
-import { registerCliMachineRoutes } from './routes/cli-machines.js';
-import { registerCliSessionRoutes } from './routes/cli-sessions.js';
-import { registerApiAuthRoutes, type LocalRevoker } from './routes/api-auth.js';
-import { registerAdminRoutes } from './routes/admin.js';
-import { registerAuditRoutes } from './routes/audit.js';
-import { registerWebPage } from './routes/web-page.js';
-import { registerMachineRoutes } from './routes/api-machines.js';
+import { installPreAuthBodyLimit } from './http/pre-auth.js';
+import { RedactingLogController, requestView } from './http/request-log.js';
+import { registerRoutes } from './routes/index.js';
+import { installHttpObservers } from './http/observe.js';
 
 export const PROTOCOL_VERSION_HEADER = 'X-Hapi-Protocol-Version';
-
-function isLocalRevoker(x: unknown): x is LocalRevoker {
-  return typeof (x as LocalRevoker)?.applyRevocation === 'function';
-}
 
 function corsOrigin(origins: string[]): boolean | string[] {
   return origins.includes('*') ? true : origins;
 }
 
 /**
- * The gateway's HTTP app without the live module (not listening): one error handler, strict
- * JSON bodies, CORS, the protocol header on /cli, and the REST routes.
+ * Fastify's two lines per request, with the same messages and fields, at the configured level;
+ * no hook at all when that level is not logged (the default: `debug` under `info`).
  */
-export async function buildHttpApp(deps: GatewayDeps): Promise<FastifyInstance> {
+function installRequestLogging(app: FastifyInstance, deps: GatewayDeps): void {
+  const level = deps.cfg.requestLogLevel;
+  if (!deps.log.isLevelEnabled(level)) return;
+  // Fastify's request logger serializes `req` and `res` (method, url, host, remote address; status).
+  app.addHook('onRequest', async (request) => {
+    // The URL redacted: SSE's ?token= and the login link's would otherwise be logged.
+    request.log[level]({ req: requestView(request) }, 'incoming request');
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log[level]({ res: reply, responseTime: reply.elapsedTime }, 'request completed');
+  });
+}
+
+/** Fastify with the gateway's edge rules and no route: one error handler, strict JSON bodies, CORS, the /cli protocol header. */
+async function createApp(deps: GatewayDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.log,
+    // Fastify's own request lines would log the URL with its query string (SSE's ?token=, the
+    // login link's): these write the same lines with the URL redacted (http/request-log.ts).
+    logController: new RedactingLogController(),
     bodyLimit: deps.cfg.maxBodyBytes,
-    trustProxy: deps.cfg.trustProxy,
+    // A list, never `true`: the client is the rightmost hop that is not a trusted proxy.
+    trustProxy: deps.cfg.trustedProxies.length > 0 ? [...deps.cfg.trustedProxies] : false,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w.-]{1,64}$/.test(given) ? given : randomUUID();
     },
     requestIdHeader: false,
     forceCloseConnections: true,
+    // Logged below at TEAMHUB_REQUEST_LOG_LEVEL instead of Fastify's fixed `info`.
+    disableRequestLogging: true,
   }) as unknown as FastifyInstance; // pino's Logger type is wider than FastifyBaseLogger
+  installRequestLogging(app, deps);
   installErrorHandler(app);
-  installJsonParser(app);
+  installHttpObservers(app);
+  installJsonParser(app, deps.cfg.maxJsonDepth);
+  installPreAuthBodyLimit(app, deps);
   await app.register(cors, { origin: corsOrigin(deps.cfg.corsOrigins), credentials: true });
 
-  // Every /cli response, errors included, says which protocol it speaks (HAPI cli.ts:72).
+  // Every /cli response, errors included, says which protocol version it speaks (the real CLI
+  // reads the header to tell a HAPI hub from anything else answering on the URL).
   app.addHook('onSend', async (request, reply) => {
     if (request.url === '/cli' || request.url.startsWith('/cli/')) void reply.header(PROTOCOL_VERSION_HEADER, '1');
   });
-
-  registerHealthRoutes(app);
-  registerCliMachineRoutes(app, deps);
-  registerCliSessionRoutes(app, deps);
-  registerApiAuthRoutes(app, deps, isLocalRevoker(deps.auth) ? deps.auth : undefined);
-  registerAuditRoutes(app, deps);
-  registerAdminRoutes(app, deps);
   return app;
 }
 
-/** The whole gateway: the HTTP app, then the live module (Socket.IO, SSE, web routes). */
-export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; live: LiveHandle }> {
-  const app = await buildHttpApp(deps);
-  const live = await registerLive(app, deps);
-  registerMachineRoutes(app, deps, live);
-  registerWebPage(app, deps.cfg.webDir);
+/** The gateway's REST routes without the live parts (not listening; no NATS needed): for tests. */
+export async function buildHttpApp(deps: GatewayDeps): Promise<FastifyInstance> {
+  const app = await createApp(deps);
+  registerRoutes(app, deps, null);
+  return app;
+}
+
+/** The whole gateway: the app, the live parts on its HTTP server, then every route from the registry. */
+export async function buildGateway(deps: GatewayDeps): Promise<{ app: FastifyInstance; live: Live }> {
+  const app = await createApp(deps);
+  const live = await startLive(app.server, deps);
+  registerRoutes(app, deps, live);
   return { app, live };
 }

@@ -8,6 +8,10 @@ import { loadGatewayConfig } from './config.js';
 import { buildClients, closeClients } from './clients.js';
 import { GatewayAuthenticator } from './http/authenticator.js';
 import { buildGateway } from './app.js';
+import { loadMetricsConfig, type MetricsConfig } from '../lib/metrics/config.js';
+import { startProcessMetrics } from '../lib/metrics/process.js';
+import { loadTracingConfig, type TracingConfig } from '../lib/tracing/config.js';
+import { startTracing } from '../lib/tracing/setup.js';
 
 /**
  * The gateway's composition root: config → logger → NATS → service clients → authenticator →
@@ -15,8 +19,12 @@ import { buildGateway } from './app.js';
  */
 async function main(): Promise<void> {
   let cfg;
+  let metricsCfg: MetricsConfig;
+  let tracingCfg: TracingConfig;
   try {
     cfg = loadGatewayConfig(process.env);
+    metricsCfg = loadMetricsConfig(process.env);
+    tracingCfg = loadTracingConfig(process.env, 'gateway');
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`gateway: ${err.message}\n`);
@@ -29,11 +37,16 @@ async function main(): Promise<void> {
   shutdown.onSignals();
   const replicaId = `${os.hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
   try {
-    const nc = await connectNats(cfg.natsUrl, `gateway-${replicaId}`, log);
+    // Before the service clients are built: their tracing interceptor is chosen then.
+    const tracing = await startTracing(tracingCfg, log);
+    shutdown.add('tracing', () => tracing.shutdown());
+    const { server: metricsServer } = await startProcessMetrics('gateway', metricsCfg, log);
+    if (metricsServer) shutdown.add('metrics', () => metricsServer.close());
+    const nc = await connectNats(cfg, `gateway-${replicaId}`, log);
     shutdown.add('nats', () => nc.drain());
     const clients = buildClients(cfg);
     shutdown.add('clients', () => closeClients(clients));
-    const auth = new GatewayAuthenticator({ clients, nc, log });
+    const auth = new GatewayAuthenticator({ clients, nc, log, tokenCacheMs: cfg.tokenCacheMs, internalSecret: cfg.internalSecret });
     shutdown.add('authenticator', () => auth.close());
     await auth.start();
     const { app, live } = await buildGateway({ cfg, log, clients, nc, auth, replicaId });

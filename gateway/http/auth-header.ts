@@ -1,5 +1,5 @@
 import type { FastifyRequest } from 'fastify';
-import { decodeUtf8 } from './body-parser.js';
+import { credentialFromHeader } from './credential.js';
 
 /** HAPI's check: `Bearer <token>`, scheme case-insensitive, any whitespace between. */
 const BEARER = /^Bearer\s+(.+)$/i;
@@ -14,7 +14,7 @@ export type BearerResult = { kind: 'missing' } | { kind: 'malformed' } | { kind:
 export function readBearer(request: FastifyRequest): BearerResult {
   const raw = request.headers.authorization;
   if (raw === undefined || raw === '') return { kind: 'missing' };
-  const value = decodeUtf8(Buffer.from(raw, 'latin1'));
+  const value = credentialFromHeader(raw);
   if (value === null) return { kind: 'bad-encoding' };
   const m = BEARER.exec(value);
   if (!m || !m[1] || m[1].trim() === '') return { kind: 'malformed' };

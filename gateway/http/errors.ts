@@ -18,10 +18,14 @@ function isFastifyError(err: unknown): err is FastifyError {
   return typeof err === 'object' && err !== null && typeof (err as FastifyError).code === 'string' && (err as FastifyError).code.startsWith('FST_');
 }
 
-/** Sends an AppError as HAPI JSON, with Retry-After on 429. */
+/**
+ * Sends an AppError as HAPI JSON, with Retry-After on 429 (when the throttle lifts) and on 503
+ * (a service is down or restarting: the launcher brings a crashed one back within about a
+ * second, so clients are told to come back in 1 s unless the error says otherwise).
+ */
 export function sendAppError(reply: FastifyReply, err: AppError): FastifyReply {
   const status = httpStatusOf(err);
-  if (status === 429) {
+  if (status === 429 || status === 503) {
     const ms = Number(err.details.retryAfterMs);
     const seconds = Number.isFinite(ms) && ms > 0 ? Math.ceil(ms / 1000) : 1;
     void reply.header('Retry-After', String(seconds));
@@ -29,6 +33,8 @@ export function sendAppError(reply: FastifyReply, err: AppError): FastifyReply {
   const body: ErrorBody = { error: messageOf(err) };
   // Callers that match on a machine-readable code (HAPI's `{error, code}` bodies) get it too.
   if (typeof err.details.hapiCode === 'string') body.code = err.details.hapiCode;
+  // HAPI's validation answers name what was wrong (`issues`: zod's flattened errors).
+  if (typeof err.details.issuesJson === 'string') body.issues = JSON.parse(err.details.issuesJson) as unknown;
   return reply.code(status).send(body);
 }
 

@@ -2,7 +2,7 @@ import type { Logger } from '../../lib/logger.js';
 import type { Namespace } from '../../lib/namespace.js';
 import type { LivenessKind, LivenessTracker } from './socket-context.js';
 
-/** HAPI ignores alive times older than this (hub/src/sync/aliveTime.ts). */
+/** HAPI ignores alive times older than this: a heartbeat from a clock that far behind is dropped. */
 export const MAX_ALIVE_AGE_MS = 10 * 60 * 1000;
 
 /** What a liveness transition does outside this replica's memory (store, NATS, KV). */
@@ -13,7 +13,7 @@ export interface LivenessEffects {
   expire(kind: LivenessKind, ns: Namespace, id: string, at: number): Promise<void>;
   /** Ended explicitly (session-end): mark inactive, release ownership. */
   end(kind: LivenessKind, ns: Namespace, id: string, at: number): Promise<void>;
-  /** The session's `thinking` flag changed (published, never stored). */
+  /** The session's `thinking` flag flipped: stored by the session service (one write per turn edge). */
   thinking(ns: Namespace, id: string, thinking: boolean, at: number): Promise<void>;
 }
 

@@ -33,11 +33,24 @@ function parseRecord(bytes: Uint8Array): LiveRecord | null {
  * TTL = lease); an entity made active here is recorded in `teamhub_live` as owned by this
  * replica. One replica, holding the `sweeper` lease, marks entities of replicas whose lease is
  * gone inactive (`onDead`) and deletes their records.
+ *
+ * The sweeper does not read the live records while every replica is alive: it watches the
+ * replicas bucket (a renewal every third of a lease per replica) and reads the live records only
+ * when a lease was deleted or was not renewed within a lease, when it takes the sweeper lease
+ * (a replica may have died while nobody swept), and after its watch had to start again. So the
+ * guarantee stays (a dead replica's entities go inactive within about a lease and a tick) and a
+ * hub with 2,000 active sessions does not make 2,000 KV requests every few seconds for it.
  */
 export class ReplicaLeases {
   private timer: NodeJS.Timeout | undefined;
   private sweeperRev: number | null = null;
   private ticking = false;
+  /** While this replica sweeps: the lease watch and when (this clock) each lease key was last renewed. */
+  private watch: { stop: () => void; renewed: Map<string, number> } | null = null;
+  /** A sweep is due: a lease vanished or went stale, or the watch (re)started. */
+  private sweepDue = false;
+  /** Sweeps run (tests and logs): each reads every live record once. */
+  readonly stats = { sweeps: 0 };
 
   private constructor(
     private readonly replicas: KV,
@@ -46,13 +59,22 @@ export class ReplicaLeases {
     private readonly leaseMs: number,
     private readonly onDead: (rec: LiveRecord) => Promise<void>,
     private readonly log: Logger,
+    private readonly clock: () => number,
   ) {}
 
-  static async start(nc: NatsConnection, replicaId: string, leaseMs: number, onDead: (rec: LiveRecord) => Promise<void>, log: Logger): Promise<ReplicaLeases> {
+  /** `opts.replicas`: copies of both buckets in a NATS cluster (TEAMHUB_NATS_REPLICAS). */
+  static async start(
+    nc: NatsConnection,
+    replicaId: string,
+    leaseMs: number,
+    onDead: (rec: LiveRecord) => Promise<void>,
+    log: Logger,
+    opts: { replicas?: number; clock?: () => number } = {},
+  ): Promise<ReplicaLeases> {
     const kvm = new Kvm(nc);
-    const replicas = await kvm.create(REPLICAS_BUCKET, { ttl: leaseMs, history: 1 });
-    const live = await kvm.create(LIVE_BUCKET, { history: 1 });
-    const leases = new ReplicaLeases(replicas, live, replicaId, leaseMs, onDead, log);
+    const replicas = await kvm.create(REPLICAS_BUCKET, { ttl: leaseMs, history: 1, replicas: opts.replicas ?? 1 });
+    const live = await kvm.create(LIVE_BUCKET, { history: 1, replicas: opts.replicas ?? 1 });
+    const leases = new ReplicaLeases(replicas, live, replicaId, leaseMs, onDead, log, opts.clock ?? Date.now);
     await leases.renew();
     leases.timer = setInterval(() => void leases.tick(), Math.max(50, Math.floor(leaseMs / 3)));
     leases.timer.unref();
@@ -106,12 +128,75 @@ export class ReplicaLeases {
     this.ticking = true;
     try {
       await this.renew();
-      if (await this.holdSweeper()) await this.sweepDead();
+      if (!(await this.holdSweeper())) {
+        this.stopWatch();
+        return;
+      }
+      if (!this.watch) await this.startWatch();
+      if ((await this.staleLeaseGone()) || this.sweepDue) {
+        this.sweepDue = false;
+        await this.sweepDead().catch((err: unknown) => {
+          this.sweepDue = true; // the records could not be read: try again on the next tick
+          throw err;
+        });
+      }
     } catch (err) {
       this.log.warn({ err }, 'replica lease tick failed');
     } finally {
       this.ticking = false;
     }
+  }
+
+  /**
+   * Watches every replica's lease: a renewal notes the time, a deletion (a replica stopping)
+   * makes a sweep due. A lease that expires is simply gone from the bucket, with no notice, so
+   * `staleLeaseGone` finds those by their last renewal.
+   */
+  private async startWatch(): Promise<void> {
+    const renewed = new Map<string, number>();
+    const iter = await this.replicas.watch({ key: 'replica.>' });
+    const watch = { stop: () => iter.stop(), renewed };
+    this.watch = watch;
+    this.sweepDue = true; // a replica may have died while no watch was looking
+    void (async () => {
+      for await (const e of iter) {
+        if (e.operation === 'PUT') renewed.set(e.key, this.clock());
+        else if (renewed.delete(e.key)) this.sweepDue = true;
+      }
+    })()
+      .catch((err: unknown) => this.log.warn({ err }, 'replica lease watch failed'))
+      .finally(() => {
+        // Ended without stopWatch (the connection was lost): the next tick starts it again.
+        if (this.watch === watch) this.watch = null;
+      });
+  }
+
+  private stopWatch(): void {
+    const w = this.watch;
+    this.watch = null;
+    w?.stop();
+  }
+
+  /**
+   * True when a lease not renewed for a whole lease is gone from the bucket (then forgotten
+   * here, so it counts once). One that is stale but still there (the server expires keys a
+   * little after their TTL) is asked about again on the next tick, not forgotten: otherwise its
+   * replica's death would go unswept.
+   */
+  private async staleLeaseGone(): Promise<boolean> {
+    if (!this.watch) return false;
+    const renewed = this.watch.renewed;
+    const cutoff = this.clock() - this.leaseMs;
+    let gone = false;
+    for (const [key, at] of [...renewed]) {
+      if (at >= cutoff) continue;
+      const e = await this.replicas.get(key);
+      if (e && e.operation === 'PUT') continue;
+      if (renewed.get(key) !== at) continue; // renewed while we asked: alive
+      renewed.delete(key);
+      gone = true;
+    }
+    return gone;
   }
 
   private async holdSweeper(): Promise<boolean> {
@@ -127,16 +212,18 @@ export class ReplicaLeases {
     }
   }
 
-  /** Marks every entity whose owner's lease is gone inactive, then forgets it. */
+  /**
+   * Marks every entity whose owner's lease is gone inactive, then forgets it. Reads the live
+   * records in one pass (one ordered consumer), not one KV request per record.
+   */
   async sweepDead(): Promise<number> {
-    const keys: string[] = [];
-    for await (const k of await this.live.keys()) keys.push(k);
+    this.stats.sweeps++;
+    const records: Array<{ key: string; revision: number; value: Uint8Array }> = [];
+    for await (const e of await this.live.history()) if (e.operation === 'PUT') records.push({ key: e.key, revision: e.revision, value: e.value });
     let swept = 0;
     const dead = new Map<string, boolean>();
-    for (const key of keys) {
-      const e = await this.live.get(key);
-      if (!e || e.operation !== 'PUT') continue;
-      const rec = parseRecord(e.value);
+    for (const { key, revision, value } of records) {
+      const rec = parseRecord(value);
       if (!rec) {
         await this.live.delete(key).catch(() => undefined);
         continue;
@@ -149,10 +236,11 @@ export class ReplicaLeases {
       if (!isDead) continue;
       try {
         await this.onDead(rec);
-        await this.live.delete(key, { previousSeq: e.revision }).catch(() => undefined);
+        await this.live.delete(key, { previousSeq: revision }).catch(() => undefined);
         swept++;
       } catch (err) {
         this.log.warn({ err, kind: rec.kind, id: rec.id }, 'could not mark a dead replica entity inactive');
+        this.sweepDue = true; // try again on the next tick
       }
     }
     if (swept > 0) this.log.info({ swept }, 'swept entities of dead gateway replicas');
@@ -161,6 +249,7 @@ export class ReplicaLeases {
 
   async close(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    this.stopWatch();
     if (this.sweeperRev !== null) await this.replicas.delete(SWEEPER_KEY, { previousSeq: this.sweeperRev }).catch(() => undefined);
     await this.replicas.delete(leaseKey(this.replicaId)).catch(() => undefined);
   }

@@ -1,5 +1,5 @@
 import { isAppError } from '../../lib/errors.js';
-import type { Namespace } from '../../lib/namespace.js';
+import type { CallContext } from '../../lib/context.js';
 import type { ServiceClients } from '../deps.js';
 
 export type Access = 'ok' | 'access-denied' | 'not-found';
@@ -11,20 +11,20 @@ function accessOf(err: unknown): Access {
 }
 
 /** HAPI's resolveSessionAccess: own namespace → ok; another → access-denied; nowhere → not-found. */
-export async function sessionAccess(clients: ServiceClients, ns: Namespace, sid: string): Promise<Access> {
+export async function sessionAccess(clients: ServiceClients, ctx: CallContext, sid: string): Promise<Access> {
   if (typeof sid !== 'string' || sid.length === 0) return 'not-found';
   try {
-    await clients.session.call('getSession', { namespace: ns, id: sid }, { namespace: ns });
+    await clients.session.call('getSession', { id: sid }, ctx);
     return 'ok';
   } catch (err) {
     return accessOf(err);
   }
 }
 
-export async function machineAccess(clients: ServiceClients, ns: Namespace, mid: string): Promise<Access> {
+export async function machineAccess(clients: ServiceClients, ctx: CallContext, mid: string): Promise<Access> {
   if (typeof mid !== 'string' || mid.length === 0) return 'not-found';
   try {
-    await clients.machine.call('getMachine', { namespace: ns, id: mid }, { namespace: ns });
+    await clients.machine.call('getMachine', { id: mid }, ctx);
     return 'ok';
   } catch (err) {
     return accessOf(err);
@@ -38,20 +38,17 @@ export async function machineAccess(clients: ServiceClients, ns: Namespace, mid:
 export class SessionAccessCache {
   private readonly known = new Map<string, Access>();
 
-  constructor(
-    private readonly clients: ServiceClients,
-    private readonly ns: Namespace,
-  ) {}
+  constructor(private readonly clients: ServiceClients) {}
 
   seed(sid: string, access: Access): void {
     if (access !== 'not-found') this.known.set(sid, access);
   }
 
-  async check(sid: unknown): Promise<Access> {
+  async check(ctx: CallContext, sid: unknown): Promise<Access> {
     if (typeof sid !== 'string' || sid.length === 0) return 'not-found';
     const hit = this.known.get(sid);
     if (hit) return hit;
-    const access = await sessionAccess(this.clients, this.ns, sid);
+    const access = await sessionAccess(this.clients, ctx, sid);
     this.seed(sid, access);
     return access;
   }

@@ -1,53 +1,78 @@
 import type { FastifyInstance } from 'fastify';
-import { z } from 'zod';
-import { toHapiMessage } from '../../lib/hapi/session-view.js';
-import type { GatewayDeps } from '../deps.js';
-import { parseOr400 } from '../http/validate.js';
-import { requireWebSession } from './api-sessions-guard.js';
+import { AppError } from '../../lib/errors.js';
+import { MessagesQuery, SendMessageBody } from '../hapi/message-schemas.js';
+import { toHapiMessagesPage } from '../hapi/message-view.js';
+import { requireWebCall } from '../http/web-auth.js';
+import { invalidWithIssues } from '../http/validate.js';
+import { requireActive, requireSessionAccess } from './api-sessions-guard.js';
+import type { LiveRouteDeps } from './route-deps.js';
 
 type IdParams = { Params: { id: string } };
 
-const MAX_PAGE = 200;
 const DEFAULT_PAGE = 50;
+const pair = (seq: number | undefined, at: number | undefined) => (seq !== undefined && at !== undefined ? { seq, at } : undefined);
 
-const PageQuery = z
-  .object({
-    limit: z.coerce.number().int().min(1).max(MAX_PAGE).optional(),
-    beforeSeq: z.coerce.number().int().min(1).optional(),
-  })
-  .passthrough();
-
-const SendBody = z.object({
-  text: z.string().min(1),
-  localId: z.string().min(1).max(256).optional(),
-  attachments: z.array(z.unknown()).optional(),
-});
-
-/** `GET|POST /api/sessions/:id/messages` (reference §3.3, §3.7 B). */
-export function registerApiMessageRoutes(app: FastifyInstance, deps: GatewayDeps): void {
+/** `GET|POST /api/sessions/:id/messages`: a page of HAPI's message cursor, and a user message from the web. */
+export function registerApiMessageRoutes(app: FastifyInstance, deps: LiveRouteDeps): void {
+  /**
+   * One call to the session service, which answers HAPI's 403/404 itself; only a bad query looks
+   * the session up first, so a foreign or unknown session's answer wins over a 400 as in HAPI.
+   */
   app.get<IdParams>('/api/sessions/:id/messages', async (request) => {
-    const { ns, scope, session } = await requireWebSession(request, deps, request.params.id);
-    const q = parseOr400(PageQuery, request.query ?? {}, 'Invalid query');
-    const limit = q.limit ?? DEFAULT_PAGE;
-    const res = await deps.clients.session.call('listMessages', { namespace: ns, sessionId: session.id, beforeSeq: q.beforeSeq, limit }, scope);
-    const first = res.messages[0];
-    return {
-      messages: res.messages.map(toHapiMessage),
-      page: { limit, beforeSeq: q.beforeSeq ?? null, nextBeforeSeq: res.hasMore && first ? first.seq : null, hasMore: res.hasMore },
-    };
+    const { ctx } = await requireWebCall(request, deps);
+    const q = MessagesQuery.safeParse(request.query ?? {});
+    if (!q.success) {
+      await requireSessionAccess(deps, ctx, request.params.id);
+      throw invalidWithIssues(q.error, 'Invalid query');
+    }
+    const page = await deps.clients.session.call(
+      'getMessagesPage',
+      {
+        sessionId: request.params.id,
+        limit: q.data.limit ?? DEFAULT_PAGE,
+        before: pair(q.data.beforeSeq, q.data.beforeAt),
+        after: pair(q.data.afterSeq, q.data.afterAt),
+        until: pair(q.data.untilSeq, q.data.untilAt),
+        epoch: q.data.epoch,
+      },
+      ctx,
+    );
+    return toHapiMessagesPage(page);
   });
 
+  /**
+   * The web's message to the agent: one call to the session service, which answers HAPI's
+   * 403/404/409 itself, applies the delivery rule and publishes the event the CLI socket's
+   * `new-message` is rendered from (not before its time when scheduled). The body Fastify parsed
+   * is serialised once here and never parsed again before the socket.
+   */
   app.post<IdParams>('/api/sessions/:id/messages', async (request) => {
-    const { ns, scope, session } = await requireWebSession(request, deps, request.params.id);
-    const body = parseOr400(SendBody, request.body);
-    const content: Record<string, unknown> = { type: 'text', text: body.text };
-    if (body.attachments !== undefined) content.attachments = body.attachments;
+    const { ctx } = await requireWebCall(request, deps);
+    const body = SendMessageBody.safeParse(request.body);
+    const empty = body.success && !body.data.text && !body.data.attachments?.length;
+    if (!body.success || empty) {
+      // As in HAPI, a foreign, unknown or inactive session's answer wins over a bad body's 400.
+      requireActive(await requireSessionAccess(deps, ctx, request.params.id));
+      if (!body.success) throw invalidWithIssues(body.error);
+      throw new AppError('invalid_argument', 'Message requires text or attachments');
+    }
+    const { text, localId, attachments, scheduledAt, deliveryMode } = body.data;
+    const content: Record<string, unknown> = { type: 'text', text };
+    if (attachments !== undefined) content.attachments = attachments;
+    // meta.deliveryMode is the service's to decide (steer only for Pi); it is shown from the record.
     const message = { role: 'user', content, meta: { sentFrom: 'webapp' } };
-    // Stored queued (not invoked); the session service's event carries the CLI `new-message`.
     await deps.clients.session.call(
       'appendMessage',
-      { namespace: ns, sessionId: session.id, contentJson: JSON.stringify(message), localId: body.localId, invoked: false },
-      scope,
+      {
+        sessionId: request.params.id,
+        contentJson: JSON.stringify(message),
+        localId,
+        invoked: false,
+        scheduledAt: scheduledAt ?? undefined,
+        deliveryMode: deliveryMode ?? 'queue',
+        requireActive: true,
+      },
+      ctx,
     );
     return { ok: true };
   });

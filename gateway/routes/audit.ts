@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
-import { AuditQuery } from '../../lib/hapi/schemas.js';
+import { AuditQuery } from '../hapi/schemas.js';
 import type { AuditEntry } from '../../lib/gen/teamhub/auth/v1/auth.js';
 import type { GatewayDeps } from '../deps.js';
-import { requireWebPrincipal } from '../http/web-auth.js';
+import { requireWebCall } from '../http/web-auth.js';
 import { parseOr400 } from '../http/validate.js';
 
 export const DEFAULT_AUDIT_LIMIT = 100;
@@ -24,14 +24,9 @@ export function toAuditJson(e: AuditEntry): Record<string, unknown> {
 /** `GET /api/audit?limit&before`: the caller's own namespace's entries, newest first. */
 export function registerAuditRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   app.get('/api/audit', async (request) => {
-    const principal = await requireWebPrincipal(request, deps);
+    const { ctx } = await requireWebCall(request, deps);
     const q = parseOr400(AuditQuery, request.query, 'Invalid query');
-    const ns = principal.namespace;
-    const res = await deps.clients.auth.call(
-      'listAudit',
-      { namespace: ns, limit: q.limit ?? DEFAULT_AUDIT_LIMIT, before: q.before },
-      { namespace: ns, requestId: request.id },
-    );
+    const res = await deps.clients.auth.call('listAudit', { limit: q.limit ?? DEFAULT_AUDIT_LIMIT, before: q.before }, ctx);
     return { entries: res.entries.map(toAuditJson) };
   });
 }

@@ -1,28 +1,26 @@
 import type { FastifyInstance } from 'fastify';
-import { CliMessagesQuery, CliSessionBody } from '../../lib/hapi/schemas.js';
-import { toHapiCliMessage, toHapiSession } from '../../lib/hapi/session-view.js';
+import { CliMessagesQuery, CliSessionBody } from '../hapi/schemas.js';
+import { toHapiBackfillMessage, toHapiSession } from '../hapi/session-view.js';
 import { toJsonText } from '../../lib/json.js';
 import { AppError } from '../../lib/errors.js';
 import type { GatewayDeps } from '../deps.js';
-import { requireCliNamespace } from '../http/cli-auth.js';
+import { requireCliContext } from '../http/cli-auth.js';
 import { orUndefined, parseOr400 } from '../http/validate.js';
 import { registerMachineRequest } from './cli-machines.js';
 
 const MAX_MESSAGES = 200;
 
-/** `POST /cli/sessions`, `GET /cli/sessions/:id`, `GET /cli/sessions/:id/messages` (reference §3.1, §2.7; transcript D). */
+/** `POST /cli/sessions` (get or create by tag), `GET /cli/sessions/:id`, `GET /cli/sessions/:id/messages`: the CLI's REST calls. */
 export function registerCliSessionRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   app.post('/cli/sessions', async (request) => {
-    const ns = await requireCliNamespace(request, deps);
+    const ctx = await requireCliContext(request, deps);
     const body = parseOr400(CliSessionBody, request.body);
-    const scope = { namespace: ns, requestId: request.id };
     // Lazy bootstrap: the embedded machine is registered first, so a foreign machine id
     // (403 Machine access denied) creates neither machine nor session.
-    if (body.machine) await deps.clients.machine.call('registerMachine', registerMachineRequest(ns, body.machine), scope);
+    if (body.machine) await deps.clients.machine.call('registerMachine', registerMachineRequest(body.machine), ctx);
     const res = await deps.clients.session.call(
       'createOrLoadSession',
       {
-        namespace: ns,
         id: body.id,
         tag: body.tag,
         metadataJson: toJsonText(body.metadata),
@@ -31,27 +29,30 @@ export function registerCliSessionRoutes(app: FastifyInstance, deps: GatewayDeps
         modelReasoningEffort: orUndefined(body.modelReasoningEffort),
         effort: orUndefined(body.effort),
       },
-      scope,
+      ctx,
     );
     if (!res.session) throw new AppError('internal', 'session service answered without a session');
     return { session: toHapiSession(res.session), sessionSummaryContract: false };
   });
 
   app.get<{ Params: { id: string } }>('/cli/sessions/:id', async (request) => {
-    const ns = await requireCliNamespace(request, deps);
-    const res = await deps.clients.session.call('getSession', { namespace: ns, id: request.params.id }, { namespace: ns, requestId: request.id });
+    const ctx = await requireCliContext(request, deps);
+    const res = await deps.clients.session.call('getSession', { id: request.params.id }, ctx);
     if (!res.session) throw new AppError('not_found', 'Session not found');
     return { session: toHapiSession(res.session), sessionSummaryContract: false };
   });
 
   app.get<{ Params: { id: string } }>('/cli/sessions/:id/messages', async (request) => {
-    const ns = await requireCliNamespace(request, deps);
-    const query = parseOr400(CliMessagesQuery, request.query, 'Invalid query');
-    const res = await deps.clients.session.call(
-      'listMessages',
-      { namespace: ns, sessionId: request.params.id, afterSeq: query.afterSeq ?? 0, limit: query.limit ?? MAX_MESSAGES },
-      { namespace: ns, requestId: request.id },
-    );
-    return { messages: res.messages.map(toHapiCliMessage) };
+    const ctx = await requireCliContext(request, deps);
+    const query = CliMessagesQuery.safeParse(request.query);
+    if (!query.success) {
+      // As in HAPI, a foreign or unknown session's 403/404 wins over a bad query's 400.
+      await deps.clients.session.call('getSession', { id: request.params.id }, ctx);
+      throw new AppError('invalid_argument', 'Invalid query');
+    }
+    // What the CLI may be given now: messages held for a later time (or being steered) are not.
+    const { afterSeq, limit } = query.data;
+    const res = await deps.clients.session.call('listDeliverableMessages', { sessionId: request.params.id, afterSeq, limit: limit ?? MAX_MESSAGES, queuedOnly: false }, ctx);
+    return { messages: res.messages.map((m) => toHapiBackfillMessage(m)) };
   });
 }

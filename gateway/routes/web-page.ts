@@ -19,8 +19,13 @@ const TYPES: Record<string, string> = {
   '.woff2': 'font/woff2',
 };
 
-// The page loads nothing from elsewhere. No frame-ancestors: Telegram shows Mini Apps in a frame.
-const CSP = "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'";
+// The page loads nothing from elsewhere. Styles may be inline because the web terminal (xterm.js)
+// themes itself with <style> elements it creates; scripts stay 'self' only, and the page never
+// turns message text into markup. Only the page itself and Telegram's web clients may frame it
+// (Telegram shows a Mini App in a frame there; its phone and desktop apps use a web view, which
+// is no frame), so another site cannot overlay the page to steal clicks.
+export const FRAME_ANCESTORS = ["'self'", 'https://web.telegram.org', 'https://webk.telegram.org', 'https://webz.telegram.org'];
+const CSP = `default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; connect-src 'self'; worker-src 'self'; manifest-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors ${FRAME_ANCESTORS.join(' ')}`;
 
 export function isApiPath(urlPath: string): boolean {
   return API_EXACT.has(urlPath) || API_PREFIXES.some((p) => urlPath.startsWith(p));

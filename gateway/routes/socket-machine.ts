@@ -1,9 +1,10 @@
 import { isAppError } from '../../lib/errors.js';
 import { fromJsonText, toJsonText } from '../../lib/json.js';
-import { isValidMachineMetadata } from '../../lib/hapi/machine-view.js';
+import { isInt64 } from '../../lib/proto-numbers.js';
 import { CasResult } from '../../lib/gen/teamhub/common/v1/common.js';
 import type { UpdateMachineDocResponse } from '../../lib/gen/teamhub/machine/v1/machine.js';
-import type { SocketContext } from './socket-context.js';
+import { MachineMetadataUpdate } from '../hapi/schemas.js';
+import type { SocketContext } from '../live/socket-context.js';
 
 /** HAPI accepts an alive `time` up to 10 minutes old (clamped to now). */
 const MAX_ALIVE_AGE_MS = 10 * 60 * 1000;
@@ -22,17 +23,18 @@ function handshakeMachineId(ctx: SocketContext): string | undefined {
 /**
  * Which machine this socket may drive: only its own handshake machine, and only when that id
  * belongs to the socket's namespace. HAPI lets any socket of the namespace drive any of its
- * machines; we narrow it to the socket's own machine (DESIGN.md §7).
+ * machines; we narrow it to the socket's own machine, so one runner cannot speak for another
+ * (the namespace is the boundary between teammates; within it, a machine speaks for itself).
  */
 function createAccessResolver(ctx: SocketContext): (id: string) => Promise<Access> {
   let own = ctx.machineId;
-  const { namespace } = ctx;
   // A denied id stays denied (ids are locked to one namespace), so a hostile socket repeating
   // events for it costs one service call in all (bounded, so the cache cannot grow forever).
   const denied = new Map<string, Promise<Access>>();
   const lookup = async (id: string): Promise<{ access: Access; keep: boolean }> => {
+    const call = ctx.call();
     try {
-      await ctx.deps.clients.machine.call('getMachine', { namespace, id }, { namespace });
+      await ctx.deps.clients.machine.call('getMachine', { id }, call);
       // In this namespace. Late registration (socket connected before POST /cli/machines).
       if (own === undefined && id === handshakeMachineId(ctx)) {
         own = id;
@@ -43,7 +45,7 @@ function createAccessResolver(ctx: SocketContext): (id: string) => Promise<Acces
       // Not found may be registered later; a failed check is retried on the next event.
       if (isAppError(err, 'not_found') || isAppError(err, 'invalid_argument')) return { access: { ok: false, reason: 'not-found' }, keep: false };
       if (isAppError(err, 'permission_denied')) return { access: { ok: false, reason: 'access-denied' }, keep: true };
-      ctx.deps.log.warn({ err, machineId: id }, 'machine access check failed');
+      call.log.warn({ err, machineId: id }, 'machine access check failed');
       return { access: { ok: false, reason: 'access-denied' }, keep: false };
     }
   };
@@ -93,53 +95,67 @@ interface DocUpdate {
   value: unknown;
 }
 
+/** HAPI's payload schema (the document itself is checked after access: a foreign id is refused as such first). */
 function parseDocUpdate(data: unknown, field: 'metadata' | 'runnerState'): DocUpdate | null {
-  if (!isObject(data) || typeof data.machineId !== 'string' || !Number.isInteger(data.expectedVersion)) return null;
+  if (!isObject(data) || typeof data.machineId !== 'string' || !isInt64(data.expectedVersion)) return null;
   const value = data[field];
-  if (field === 'metadata' && !isValidMachineMetadata(value)) return null;
   if (field === 'runnerState' && value === undefined) return null;
   return { machineId: data.machineId, expectedVersion: data.expectedVersion as number, value };
 }
 
 function onDocUpdate(ctx: SocketContext, access: (id: string) => Promise<Access>, field: 'metadata' | 'runnerState') {
   const method = field === 'metadata' ? 'updateMetadata' : 'updateRunnerState';
-  return async (data: unknown, cb: unknown) => {
-    const ack = safeAck(cb);
+  return async (...args: unknown[]) => {
+    // The callback is the last argument: an event sent with no payload has it first.
+    const ack = safeAck(args[args.length - 1]);
+    const data = typeof args[0] === 'function' ? undefined : args[0];
     const req = parseDocUpdate(data, field);
-    if (!req) return ack(field === 'metadata' ? { result: 'error', reason: 'invalid-request' } : { result: 'error' });
+    if (!req) return ack({ result: 'error' });
     const granted = await access(req.machineId);
     if (!granted.ok) return ack({ result: 'error', reason: granted.reason });
-    const { namespace } = ctx;
+    if (field === 'metadata' && !MachineMetadataUpdate.safeParse(req.value).success) return ack({ result: 'error', reason: 'invalid-request' });
+    const call = ctx.call();
     try {
-      const res = await ctx.deps.clients.machine.call(
-        method,
-        { namespace, id: req.machineId, expectedVersion: req.expectedVersion, json: toJsonText(req.value) },
-        { namespace },
-      );
+      const res = await ctx.deps.clients.machine.call(method, { id: req.machineId, expectedVersion: req.expectedVersion, json: toJsonText(req.value) }, call);
       ack(casAck(res, field));
       // HAPI: a runner-state write marks the machine active (the service stores it); the
       // liveness window starts now as well, so the machine is online until heartbeats take over.
       if (field === 'runnerState' && res.result === CasResult.CAS_RESULT_SUCCESS) {
-        ctx.liveness.touch('machine', namespace, req.machineId, Date.now());
+        ctx.liveness.touch('machine', ctx.namespace, req.machineId, Date.now());
       }
     } catch (err) {
-      ctx.deps.log.warn({ err, machineId: req.machineId, field }, 'machine document update failed');
+      // A document over the size limit is the client's answer, with the reason.
+      if (isAppError(err, 'payload_too_large')) return ack({ result: 'error', reason: err.message });
+      call.log.warn({ err, machineId: req.machineId, field }, 'machine document update failed');
       ack({ result: 'error' });
     }
   };
 }
 
+/** `machine-agy-models-changed {machineId}`: the namespace's pages are told to refetch that machine's Antigravity models. */
+function onAgyModelsChanged(ctx: SocketContext, access: (id: string) => Promise<Access>) {
+  return async (data: unknown) => {
+    if (!isObject(data) || typeof data.machineId !== 'string' || data.machineId.length === 0) return;
+    const machineId = data.machineId;
+    const granted = await access(machineId);
+    if (!granted.ok) return emitAccessError(ctx, machineId, granted.reason);
+    await ctx.deps.clients.machine.call('announceAgyModelsChanged', { id: machineId }, ctx.call());
+  };
+}
+
 /**
- * Machine-scoped socket events (machine-alive, machine-update-state, machine-update-metadata).
- * Called by the socket server for every authenticated `/cli` socket. A heartbeat costs no store
- * write: it only touches the liveness tracker of this replica.
+ * Machine-scoped socket events (machine-alive, machine-update-state, machine-update-metadata,
+ * machine-agy-models-changed),
+ * attached to every authenticated `/cli` socket through the route registry. A heartbeat costs no
+ * store write: it only touches the liveness tracker of this replica.
  */
 export function attachMachineHandlers(ctx: SocketContext): void {
   const access = createAccessResolver(ctx);
   const guard = <A extends unknown[]>(fn: (...args: A) => Promise<void>) => (...args: A) => {
-    fn(...args).catch((err: unknown) => ctx.deps.log.error({ err }, 'machine socket handler failed'));
+    fn(...args).catch((err: unknown) => ctx.deps.log.error({ err, ns: ctx.namespace, socket: ctx.socket.id }, 'machine socket handler failed'));
   };
   ctx.socket.on('machine-alive', guard(onMachineAlive(ctx, access)));
   ctx.socket.on('machine-update-state', guard(onDocUpdate(ctx, access, 'runnerState')));
   ctx.socket.on('machine-update-metadata', guard(onDocUpdate(ctx, access, 'metadata')));
+  ctx.socket.on('machine-agy-models-changed', guard(onAgyModelsChanged(ctx, access)));
 }
