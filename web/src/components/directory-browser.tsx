@@ -24,7 +24,7 @@ export function DirectoryBrowser({ machineId, path, onPick }: { machineId: strin
     setBusy(true);
     setError(null);
     try {
-      const res = await api.listDirectory(machineId, dir);
+      const res = await api.listMachineDirectory(machineId, dir);
       if (!res.success) throw new Error(res.error ?? 'The machine could not list that folder.');
       setListing({ path: dir, entries: (res.entries ?? []).filter((e) => e.type === 'directory') });
       onPick(dir);

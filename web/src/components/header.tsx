@@ -35,6 +35,9 @@ export function Header({ ns, status, route, onLogout }: { ns: string; status: Li
         <a href="/spawn" onClick={linkClick} aria-current={current(['spawn'])}>
           New session
         </a>
+        <a href="/settings" onClick={linkClick} aria-current={current(['settings'])}>
+          Settings
+        </a>
       </nav>
     </header>
   );

@@ -2,15 +2,23 @@ import { useEffect, useState } from 'preact/hooks';
 
 export type Route =
   | { name: 'sessions' }
-  | { name: 'session'; id: string }
+  | { name: 'session'; id: string; tab: SessionTab }
   | { name: 'machines' }
   | { name: 'spawn'; machineId?: string }
+  | { name: 'settings' }
   | { name: 'not-found' };
+
+export type SessionTab = 'chat' | 'review' | 'files' | 'terminal';
+const TABS: SessionTab[] = ['chat', 'review', 'files', 'terminal'];
 
 export function parseRoute(pathname: string, search = ''): Route {
   if (pathname === '/' || pathname === '/sessions') return { name: 'sessions' };
   const m = /^\/sessions\/([^/]+)$/.exec(pathname);
-  if (m) return { name: 'session', id: decodeURIComponent(m[1]!) };
+  if (m) {
+    const tab = new URLSearchParams(search).get('tab') as SessionTab | null;
+    return { name: 'session', id: decodeURIComponent(m[1]!), tab: tab && TABS.includes(tab) ? tab : 'chat' };
+  }
+  if (pathname === '/settings') return { name: 'settings' };
   if (pathname === '/machines') return { name: 'machines' };
   if (pathname === '/spawn') {
     const machineId = new URLSearchParams(search).get('machine') ?? undefined;

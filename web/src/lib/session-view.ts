@@ -1,4 +1,4 @@
-import type { Message, PermissionRequest, Session } from './types.js';
+import type { PermissionRequest, Session } from './types.js';
 
 /** A readable title: the user's name for it, the agent's summary, the folder, or the id. */
 export function sessionTitle(s: Session): string {
@@ -26,7 +26,7 @@ const VERSIONED = ['metadata', 'agentState', 'todos', 'teamState'] as const;
 
 /**
  * Applies a `session-updated` payload: either a full Session or a patch whose metadata /
- * agentState come wrapped as `{version, value}` (reference §3.4).
+ * agentState come wrapped as `{version, value}` (HAPI's SessionPatch).
  */
 export function applySessionPatch(s: Session, patch: Record<string, unknown>): Session {
   const next: Session = { ...s };
@@ -50,48 +50,6 @@ function isVersioned(v: unknown): boolean {
 
 export function sortSessions(list: Session[]): Session[] {
   return [...list].sort((a, b) => Number(b.active) - Number(a.active) || pendingCount(b) - pendingCount(a) || b.updatedAt - a.updatedAt);
-}
-
-export interface MessageView {
-  who: 'you' | 'agent' | 'system';
-  text: string;
-  kind?: string;
-}
-
-/** The visible text of a stored message (user text, agent assistant text, or a short label). */
-export function messageView(m: Message): MessageView {
-  const c = m.content as { role?: string; content?: unknown } | null;
-  const role = c?.role;
-  const inner = c?.content as { type?: string; text?: unknown; data?: unknown } | undefined;
-  if (role === 'user') {
-    return { who: 'you', text: typeof inner?.text === 'string' ? inner.text : describe(inner) };
-  }
-  if (role === 'agent') {
-    const data = inner?.data as { type?: string; message?: { content?: unknown } } | undefined;
-    const parts = Array.isArray(data?.message?.content) ? (data!.message!.content as Array<Record<string, unknown>>) : [];
-    const texts = parts.filter((p) => p.type === 'text' && typeof p.text === 'string').map((p) => p.text as string);
-    if (texts.length) return { who: 'agent', text: texts.join('\n\n') };
-    const tools = parts.filter((p) => p.type === 'tool_use').map((p) => String(p.name ?? 'tool'));
-    if (tools.length) return { who: 'agent', text: `Uses ${tools.join(', ')}`, kind: 'tool' };
-    if (typeof inner?.text === 'string') return { who: 'agent', text: inner.text };
-    return { who: 'agent', text: describe(data ?? inner), kind: 'event' };
-  }
-  return { who: 'system', text: describe(inner ?? c), kind: 'event' };
-}
-
-function describe(x: unknown): string {
-  const t = (x as { type?: unknown } | null)?.type;
-  return typeof t === 'string' ? `[${t}]` : '[event]';
-}
-
-export function mergeMessages(existing: Message[], incoming: Message[]): Message[] {
-  const byKey = new Map<string, Message>();
-  for (const m of existing) byKey.set(m.localId ? `l:${m.localId}` : `i:${m.id}`, m);
-  for (const m of incoming) {
-    if (m.localId) byKey.delete(`i:${m.id}`);
-    byKey.set(m.localId ? `l:${m.localId}` : `i:${m.id}`, m);
-  }
-  return [...byKey.values()].sort((a, b) => a.seq - b.seq || a.createdAt - b.createdAt);
 }
 
 const rtf = typeof Intl !== 'undefined' && 'RelativeTimeFormat' in Intl ? new Intl.RelativeTimeFormat('en', { numeric: 'auto' }) : null;

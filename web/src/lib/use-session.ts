@@ -1,6 +1,9 @@
 import { useEffect, useRef, useState } from 'preact/hooks';
 import { errorText, useHub } from './hub.js';
-import { applySessionPatch, mergeMessages } from './session-view.js';
+import type { SendBody } from './api.js';
+import type { Attachment } from './chat/normalize.js';
+import { applyAfter, applyLatest, applyLive, applyOlder, catchUpQuery, EMPTY, olderQuery, removeMessage, updateByLocalIds, type MessageState } from './message-store.js';
+import { applySessionPatch } from './session-view.js';
 import type { Message, Session } from './types.js';
 import { uuid } from './uuid.js';
 
@@ -9,24 +12,46 @@ export interface Outgoing {
   error?: string;
 }
 
+export interface SendOptions {
+  attachments?: Attachment[];
+  scheduledAt?: number;
+  deliveryMode?: 'queue' | 'steer';
+}
+
 /** One session and its messages, kept current from the SSE stream; sending with optimistic rows. */
 export function useSession(id: string) {
   const hub = useHub();
   const [session, setSession] = useState<Session | null>(null);
-  const [messages, setMessages] = useState<Message[]>([]);
-  const [older, setOlder] = useState<{ hasMore: boolean; before: number | null; loading: boolean }>({ hasMore: false, before: null, loading: false });
+  const [state, setState] = useState<MessageState>(EMPTY);
+  const [loadingOlder, setLoadingOlder] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [outgoing, setOutgoing] = useState<Record<string, Outgoing>>({});
   const alive = useRef(true);
+  const current = useRef(state);
+  current.current = state;
 
-  const load = async () => {
+  const loadLatest = async (replace = false) => {
     try {
       const [s, m] = await Promise.all([hub.api.session(id), hub.api.messages(id)]);
       if (!alive.current) return;
       setSession(s.session);
-      setMessages((cur) => mergeMessages(cur, m.messages));
-      setOlder({ hasMore: m.page.hasMore, before: m.page.nextBeforeSeq, loading: false });
+      setState((cur) => applyLatest(cur, m, replace));
       setError(null);
+    } catch (err) {
+      if (alive.current) setError(errorText(err));
+    }
+  };
+
+  // After a reconnect: fetch only what came after the newest known message when the hub's cursor
+  // allows it (HAPI's afterSeq/afterAt/epoch), else the newest page again.
+  const catchUp = async () => {
+    const q = catchUpQuery(current.current);
+    if (!q) return loadLatest();
+    try {
+      const [s, m] = await Promise.all([hub.api.session(id), hub.api.messages(id, { ...q, limit: '200' })]);
+      if (!alive.current) return;
+      setSession(s.session);
+      setState((cur) => applyAfter(cur, m));
     } catch (err) {
       if (alive.current) setError(errorText(err));
     }
@@ -34,22 +59,52 @@ export function useSession(id: string) {
 
   useEffect(() => {
     alive.current = true;
-    void load();
-    const off = hub.live.on((ev) => {
-      if (ev.type === 'connection-changed') return void load();
+    setState(EMPTY);
+    void loadLatest();
+    const off = hub.live.on((ev, resume) => {
+      if (ev.type === 'connection-changed') {
+        if (resume !== 'first') void catchUp();
+        return;
+      }
       if (ev.sessionId !== id) return;
-      if (ev.type === 'message-received' && ev.message) {
-        const msg = ev.message;
-        setMessages((cur) => mergeMessages(cur, [msg]));
-      } else if (ev.type === 'session-updated' || ev.type === 'session-added') {
-        setSession((cur) => (cur ? applySessionPatch(cur, (ev.data ?? {}) as Record<string, unknown>) : cur));
-      } else if (ev.type === 'session-ended') {
-        setSession((cur) => (cur ? { ...cur, active: false, thinking: false } : cur));
-      } else if (ev.type === 'messages-consumed' && ev.localIds) {
-        const ids = new Set(ev.localIds);
-        setMessages((cur) => cur.map((m) => (m.localId && ids.has(m.localId) ? { ...m, invokedAt: ev.invokedAt ?? Date.now() } : m)));
-      } else if (ev.type === 'session-removed') {
-        setError('This session was removed.');
+      switch (ev.type) {
+        case 'message-received':
+          if (ev.message) {
+            const msg = ev.message;
+            setState((cur) => applyLive(cur, msg));
+          }
+          break;
+        case 'session-updated':
+        case 'session-added':
+          setSession((cur) => (cur ? applySessionPatch(cur, (ev.data ?? {}) as Record<string, unknown>) : cur));
+          break;
+        case 'session-ended':
+          setSession((cur) => (cur ? { ...cur, active: false, thinking: false } : cur));
+          break;
+        case 'messages-consumed':
+          setState((cur) => updateByLocalIds(cur, ev.localIds ?? [], (m) => ({ ...m, invokedAt: ev.invokedAt ?? Date.now(), steered: ev.steered === true || (m as Message).steered, deliveryState: undefined })));
+          break;
+        case 'messages-requeued':
+          setState((cur) => updateByLocalIds(cur, ev.localIds ?? [], (m) => ({ ...m, invokedAt: null, deliveryState: undefined })));
+          break;
+        case 'messages-indeterminate':
+          setState((cur) => updateByLocalIds(cur, ev.localIds ?? [], (m) => ({ ...m, deliveryState: 'indeterminate' })));
+          break;
+        case 'message-cancelled':
+          if (ev.messageId) {
+            const mid = ev.messageId;
+            setState((cur) => removeMessage(cur, mid, ev.localId));
+          }
+          break;
+        case 'scheduled-matured':
+          void catchUp();
+          break;
+        case 'messages-invalidated':
+          void loadLatest(true);
+          break;
+        case 'session-removed':
+          setError('This session was removed.');
+          break;
       }
     });
     return () => {
@@ -59,26 +114,33 @@ export function useSession(id: string) {
   }, [hub, id]);
 
   const loadOlder = async () => {
-    if (older.before == null) return;
-    setOlder((o) => ({ ...o, loading: true }));
+    const q = olderQuery(current.current);
+    if (!q || loadingOlder) return;
+    setLoadingOlder(true);
     try {
-      const m = await hub.api.messages(id, older.before);
-      setMessages((cur) => mergeMessages(cur, m.messages));
-      setOlder({ hasMore: m.page.hasMore, before: m.page.nextBeforeSeq, loading: false });
+      const m = await hub.api.messages(id, q);
+      setState((cur) => applyOlder(cur, m));
     } catch (err) {
-      setOlder((o) => ({ ...o, loading: false }));
       setError(errorText(err));
+    } finally {
+      setLoadingOlder(false);
     }
   };
 
-  const send = async (text: string): Promise<boolean> => {
+  const send = async (text: string, opts: SendOptions = {}): Promise<boolean> => {
     const localId = uuid();
     const now = Date.now();
-    const row: Message = { id: `local-${localId}`, seq: Number.MAX_SAFE_INTEGER, localId, content: { role: 'user', content: { type: 'text', text } }, createdAt: now, invokedAt: null };
+    const content: Record<string, unknown> = { type: 'text', text };
+    if (opts.attachments?.length) content.attachments = opts.attachments;
+    const row: Message = { id: `local-${localId}`, seq: null, localId, content: { role: 'user', content }, createdAt: now, invokedAt: null, scheduledAt: opts.scheduledAt ?? null };
     setOutgoing((o) => ({ ...o, [localId]: { state: 'sending' } }));
-    setMessages((cur) => mergeMessages(cur, [row]));
+    setState((cur) => applyLive(cur, row));
+    const body: SendBody = { text, localId };
+    if (opts.attachments?.length) body.attachments = opts.attachments;
+    if (opts.scheduledAt) body.scheduledAt = opts.scheduledAt;
+    if (opts.deliveryMode) body.deliveryMode = opts.deliveryMode;
     try {
-      await hub.api.sendMessage(id, text, localId);
+      await hub.api.sendMessage(id, body);
       setOutgoing((o) => ({ ...o, [localId]: { state: 'sent' } }));
       return true;
     } catch (err) {
@@ -87,5 +149,5 @@ export function useSession(id: string) {
     }
   };
 
-  return { session, setSession, messages, older, loadOlder, error, send, outgoing, reload: load };
+  return { session, setSession, state, loadingOlder, loadOlder, error, setError, send, outgoing, reload: () => loadLatest() };
 }
