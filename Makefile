@@ -2,22 +2,28 @@
 # Everything here is a thin wrapper; the real work is in scripts/.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help setup run test bench proto typecheck up down
+.PHONY: help setup build run test bench proto typecheck up down
 
 help:
 	@echo "make run        start the whole hub on this machine (installs what is missing first)"
 	@echo "make test       run every test tier; ends with 'N passed, N failed'"
 	@echo "make bench      run the benchmarks"
+	@echo "make build      compile the hub into dist/ (make run does it when a source changed)"
 	@echo "make proto      regenerate lib/gen from proto/ (buf generate)"
 	@echo "make typecheck  tsc --noEmit"
-	@echo "make up / down  docker compose up -d / down (needs a Docker engine)"
+	@echo "make up / down  docker compose up -d --build / down, on Docker or podman"
 
 setup:
 	@bash scripts/setup.sh
 
+build:
+	@node scripts/build.mjs
+
+# The hub runs as compiled JavaScript (dist/), rebuilt first when a source is newer.
 run:
 	@bash scripts/setup.sh
-	@exec node --import tsx scripts/run-local.ts
+	@node scripts/build.mjs
+	@exec node dist/scripts/run-local.js
 
 test:
 	@bash scripts/setup.sh --test
@@ -33,10 +39,9 @@ proto:
 typecheck:
 	@npx tsc -p . --noEmit
 
-COMPOSE = $(shell docker compose version >/dev/null 2>&1 && echo "docker compose" || echo docker-compose)
-
+# Docker or podman, whichever this machine has (scripts/containers/compose.sh says which it used).
 up:
-	$(COMPOSE) up -d --build
+	@bash scripts/containers/compose.sh up
 
 down:
-	$(COMPOSE) down
+	@bash scripts/containers/compose.sh down

@@ -2,6 +2,9 @@
 import { Command, CommanderError } from 'commander';
 import { registerAdminCommands } from './commands/admin.js';
 import { registerAuthCommands } from './commands/auth.js';
+import { registerBackupCommands } from './commands/backup.js';
+import { registerExportCommand } from './commands/export.js';
+import { registerImportHapiCommand } from './commands/import-hapi.js';
 import { registerListCommands } from './commands/lists.js';
 import { registerRunnerCommands } from './commands/runner.js';
 import { CliError } from './errors.js';
@@ -28,6 +31,9 @@ export function buildProgram(): Command {
     .action((command: string[], opts: RunOptions) => runSession(command, opts));
   registerListCommands(program);
   registerAdminCommands(program);
+  registerExportCommand(program);
+  registerBackupCommands(program);
+  registerImportHapiCommand(program);
   return program;
 }
 

@@ -35,4 +35,18 @@ if (tsc.status !== 0) {
 
 const { build } = await import('vite');
 await build({ configFile: path.join(webDir, 'vite.config.ts'), root: webDir, logLevel: 'warn' });
+// The service worker must live at /sw.js (its scope is the folder it is served from) and be one
+// classic script, so it is built on its own, after the page (which empties dist first).
+await build({
+  configFile: false,
+  root: webDir,
+  logLevel: 'warn',
+  build: {
+    outDir: 'dist',
+    emptyOutDir: false,
+    target: 'es2022',
+    copyPublicDir: false,
+    lib: { entry: path.join(webDir, 'src', 'sw', 'sw.ts'), formats: ['iife'], name: 'teamhubServiceWorker', fileName: () => 'sw.js' },
+  },
+});
 console.log('build-web: built web/dist');

@@ -1,21 +1,27 @@
 /**
  * `make run`: the whole hub on this machine (nats-server, auth, session, machine, gateway), with
  * every child's log lines prefixed by its name, then a banner with the URL and the tokens.
- * Ctrl-C / SIGTERM stops the children in reverse order and exits 0; a child dying on its own
- * stops everything and exits 1 with that child's last output. Data stays in TEAMHUB_DATA_DIR
- * (default ./.teamhub) between runs.
+ * A child that dies on its own is restarted (same addresses; the others keep serving) after a
+ * short backoff; one that crashes in a loop (TEAMHUB_RESTART_LIMIT times within
+ * TEAMHUB_RESTART_WINDOW_MS) stops everything, and the launcher exits 1 with its last output.
+ * Ctrl-C / SIGTERM stops the children in reverse order and exits 0. Data stays in
+ * TEAMHUB_DATA_DIR (default ./.teamhub) between runs.
  */
+import { ConfigError } from '../lib/config.js';
+import { loadLauncherConfig, type LauncherConfig } from './launcher-config.js';
+import { formatLogLine } from './log-format.js';
 import { describeExit, killAllChildren, startLocalHub, StartupError, type ChildFailure, type LocalHub } from './local-hub.js';
 
 const env = process.env;
-const dataDir = env.TEAMHUB_DATA_DIR || '.teamhub';
-const host = env.HAPI_LISTEN_HOST || '127.0.0.1';
-const portText = env.HAPI_LISTEN_PORT || '3006';
-const port = Number(portText);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  process.stderr.write(`HAPI_LISTEN_PORT must be a port number, got ${JSON.stringify(portText)}\n`);
+let config: LauncherConfig;
+try {
+  config = loadLauncherConfig(env);
+} catch (err) {
+  if (!(err instanceof ConfigError)) throw err;
+  process.stderr.write(`teamhub: ${err.message}\n`);
   process.exit(2);
 }
+const { dataDir, host, port } = config;
 
 const out = (line: string): void => {
   process.stdout.write(`${line}\n`);
@@ -23,8 +29,9 @@ const out = (line: string): void => {
 
 function showFailure(f: ChildFailure): void {
   out('');
-  out(`teamhub: ${f.name} stopped unexpectedly (${describeExit(f.code, f.signal)}). Its last output:`);
-  for (const line of f.tail) out(`  ${f.name} | ${line}`);
+  const why = f.crashes > 0 ? `crashed ${f.crashes} times within ${Math.round(config.restart.windowMs / 1000)} s` : 'stopped unexpectedly';
+  out(`teamhub: ${f.name} ${why} (last: ${describeExit(f.code, f.signal)}). Its last output:`);
+  for (const line of f.tail) out(`  ${f.name} | ${formatLogLine(line).split('\n').join(`\n  ${f.name} | `)}`);
 }
 
 function banner(hub: LocalHub): void {
@@ -35,14 +42,24 @@ function banner(hub: LocalHub): void {
   out('  teamhub is running');
   out(`  URL:          ${hub.url}`);
   out(`  Base token:   ${base}`);
-  out(`  Admin token:  ${hub.adminToken ?? '<not announced>'}   (hub administration only; keep it to yourself)`);
+  // The admin token is shown once, when it is generated; after that only where it is kept.
+  const kept = hub.adminTokenFile ? `kept in ${hub.adminTokenFile} (mode 0600; the teamhub CLI reads it there)` : 'kept in the auth store';
+  if (hub.adminToken) {
+    out(`  Admin token:  ${hub.adminToken}`);
+    out(`                (generated now and shown only this once; ${kept}; hub administration only)`);
+  } else {
+    out(`  Admin token:  ${kept}`);
+  }
   out(`  Data:         ${hub.dataDir}`);
+  // Each process's own /metrics (Prometheus text), on loopback; TEAMHUB_METRICS_LISTEN=off turns them off.
+  for (const [i, m] of hub.metrics.entries()) out(`  ${i === 0 ? 'Metrics:' : '        '}      ${m.url}  (${m.name})`);
   out('');
   out('  Each teammate appends their own name to the base token and gets an isolated namespace:');
   out(`    HAPI_API_URL=${hub.url} CLI_API_TOKEN="${base}:alice" hapi`);
   out(`    HAPI_API_URL=${hub.url} CLI_API_TOKEN="${base}:bob" hapi`);
   out('  The same token logs in on the web page. Several namespaces on one computer need a separate');
   out('  HAPI_HOME each (HAPI_HOME=~/.hapi-alice hapi). Stop with Ctrl-C; data is kept for next time.');
+  out(`  A process that dies is restarted by itself; ${config.restart.limit} crashes of one within ${Math.round(config.restart.windowMs / 1000)} s stop the hub.`);
   out(rule);
   // Machine-readable, for scripts and tests.
   out(`TEAMHUB_HUB_READY url=${hub.url}`);
@@ -78,7 +95,7 @@ for (const sig of ['SIGINT', 'SIGTERM'] as const) {
 
 try {
   out(`teamhub: starting (data in ${dataDir})`);
-  hub = await startLocalHub({ dataDir, host, port, env, print: out, color: process.stdout.isTTY, signal: abort.signal });
+  hub = await startLocalHub({ dataDir, host, port, env, print: out, color: process.stdout.isTTY, restart: config.restart, signal: abort.signal });
 } catch (err) {
   if (err instanceof StartupError) {
     if (err.message === 'interrupted') {
@@ -96,5 +113,5 @@ banner(hub);
 void hub.failed.then(async (f) => {
   if (signals > 0) return;
   showFailure(f);
-  await shutdown(`${f.name} died`, 1);
+  await shutdown(`${f.name} keeps crashing`, 1);
 });

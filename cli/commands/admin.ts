@@ -1,18 +1,50 @@
 // Hub administration with the admin token: namespaces, audit log, forgetting a machine id.
 import type { Command } from 'commander';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { CliError } from '../errors.js';
 import { hubRequest, webLogin } from '../http.js';
 import { requireToken, resolveClientConfig } from '../settings.js';
 import { fmtTime, formatTable, str } from '../table.js';
+import { mergeOverview, overviewTable } from './namespace-overview.js';
 
 interface AdminOpts {
-  adminToken?: string;
+  adminTokenFile?: string;
   json?: boolean;
 }
 
+export const ADMIN_TOKEN_NEEDED =
+  'An admin token is needed: set TEAMHUB_ADMIN_TOKEN, or point --admin-token-file (or TEAMHUB_ADMIN_TOKEN_FILE) at the file make run keeps it in (.teamhub/admin-token).';
+
+function readTokenFile(file: string): string {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new CliError(`Cannot read the admin token file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  const t = text.trim();
+  if (!t) throw new CliError(`The admin token file ${file} is empty.`);
+  return t;
+}
+
+/**
+ * The admin token, never from the command line (any user on the machine sees a command line):
+ * TEAMHUB_ADMIN_TOKEN, else a file (--admin-token-file, TEAMHUB_ADMIN_TOKEN_FILE, or the one
+ * `make run` keeps in its data dir when the command runs next to it).
+ */
+function findAdminToken(opts: AdminOpts): string | undefined {
+  const fromEnv = process.env.TEAMHUB_ADMIN_TOKEN?.trim();
+  if (fromEnv) return fromEnv;
+  const file = opts.adminTokenFile ?? process.env.TEAMHUB_ADMIN_TOKEN_FILE;
+  if (file) return readTokenFile(file);
+  const local = path.join(process.env.TEAMHUB_DATA_DIR || '.teamhub', 'admin-token');
+  return existsSync(local) ? readTokenFile(local) : undefined;
+}
+
 function adminToken(opts: AdminOpts): string {
-  const t = opts.adminToken ?? process.env.TEAMHUB_ADMIN_TOKEN;
-  if (!t) throw new CliError('An admin token is needed: pass --admin-token or set TEAMHUB_ADMIN_TOKEN.');
+  const t = findAdminToken(opts);
+  if (!t) throw new CliError(ADMIN_TOKEN_NEEDED);
   return t;
 }
 
@@ -30,7 +62,7 @@ function printToken(res: { namespace?: Ns; token?: string }, opts: AdminOpts, ve
 
 export function registerAdminCommands(program: Command): void {
   const withAdmin = (c: Command) =>
-    c.option('--admin-token <token>', 'admin token (default: $TEAMHUB_ADMIN_TOKEN)').option('--json', 'JSON output');
+    c.option('--admin-token-file <path>', 'file holding the admin token (default: $TEAMHUB_ADMIN_TOKEN, $TEAMHUB_ADMIN_TOKEN_FILE, .teamhub/admin-token)').option('--json', 'JSON output');
   const ns = program.command('namespace').description('manage registered namespaces (admin)');
   withAdmin(ns.command('create <name>').option('--label <label>', 'a human label')).action(
     async (name: string, opts: AdminOpts & { label?: string }) => {
@@ -39,11 +71,11 @@ export function registerAdminCommands(program: Command): void {
     },
   );
   withAdmin(ns.command('list')).action(async (opts: AdminOpts) => {
-    const res = await admin<{ namespaces?: Ns[] }>('/admin/v1/namespaces', opts);
-    const list = res?.namespaces ?? [];
+    const [res, overview] = await Promise.all([admin<{ namespaces?: Ns[] }>('/admin/v1/namespaces', opts), admin<{ namespaces?: Ns[] }>('/admin/v1/overview', opts)]);
+    // Counts only (sessions, messages, machines, last activity), never content.
+    const list = mergeOverview(res?.namespaces ?? [], overview?.namespaces ?? []);
     if (opts.json) return void console.log(JSON.stringify(list, null, 2));
-    const rows = list.map((n) => [str(n.name), str(n.label), n.revoked ? 'revoked' : 'active', fmtTime(n.createdAt), fmtTime(n.lastUsedAt)]);
-    console.log(rows.length ? formatTable(['NAME', 'LABEL', 'STATE', 'CREATED', 'LAST USED'], rows) : 'No namespaces.');
+    console.log(overviewTable(list));
   });
   withAdmin(ns.command('rotate <name>')).action(async (name: string, opts: AdminOpts) => {
     printToken(await admin(nsPath(name) + '/rotate', opts, 'POST', {}), opts, 'rotated');
@@ -60,9 +92,10 @@ export function registerAdminCommands(program: Command): void {
     .action(async (opts: AdminOpts & { namespace?: string; limit: string }) => {
       const q = new URLSearchParams({ limit: String(Number.parseInt(opts.limit, 10) || 50) });
       let res: { entries?: Record<string, unknown>[] };
-      if (opts.adminToken ?? process.env.TEAMHUB_ADMIN_TOKEN) {
+      const token = findAdminToken(opts);
+      if (token) {
         if (opts.namespace) q.set('namespace', opts.namespace);
-        res = await admin(`/admin/v1/audit?${q}`, opts);
+        res = await hubRequest(resolveClientConfig().apiUrl, `/admin/v1/audit?${q}`, { bearer: token });
       } else {
         if (opts.namespace) throw new CliError('--namespace needs the admin token; without it you see your own namespace.');
         const cfg = resolveClientConfig();

@@ -67,7 +67,7 @@ async function startRunner(opts: RunnerOptions): Promise<void> {
     machineId = ensureMachineId(cfg.home);
     const machine = await registerMachine(cfg.apiUrl, token, {
       id: machineId,
-      metadata: machineMetadata(cfg.home, { workspaceRoots: roots.roots }),
+      metadata: machineMetadata(cfg.home, { workspaceRoots: roots.roots, capabilities: ['agent-availability'] }),
       runnerState: { status: 'offline', pid: process.pid, startedAt },
     });
     runner = { version: machine.runnerStateVersion ?? 0, value: (machine.runnerState as Record<string, unknown>) ?? null };

@@ -78,6 +78,10 @@ export function registerRunnerHandlers(
     if (!deps.sessions.stop(sid)) throw new Error('Session not found or failed to stop');
     return { message: 'Session stopped' };
   });
+  // HAPI's new-session form and spawn route need the runner to say which agents it can start.
+  // This runner starts its one fixed command whatever agent is asked for, so it offers only the
+  // page's default agent rather than claiming every agent is installed.
+  rpc.add('agent-availability', () => ({ agents: [{ agent: 'claude', available: true }] }));
   rpc.add('list-directory', (p) => listDirectory(p, deps.roots));
   rpc.add('path-exists', (p) => pathExists(p, deps.roots));
   rpc.add('stop-runner', () => {
