@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import type { Browser } from 'playwright-core';
 import { startHub, type Hub } from '../helpers/hub-harness.js';
 import { launchBrowser, openTab, pageProblems, type Tab } from '../helpers/browser.js';
+import { startHapiPeer } from './hapi-peer.js';
 
 /** A whole hub serving the built page, one Chromium, and two people's tabs (alice and bob). */
 export interface WebFixture {
@@ -13,8 +14,22 @@ export interface WebFixture {
   stop(): Promise<void>;
 }
 
+/**
+ * With `TEAMHUB_BROWSER_PEER=hapi` the same tests run against the reference HAPI hub with this
+ * page in front (test/browser/hapi-peer.ts), which shows the page speaks HAPI's contract; only the
+ * tests that use nothing teamhub-specific (`url`, `baseToken`) can run that way.
+ */
+async function startPeerOrHub(env: Record<string, string>, gateways: 1 | 2): Promise<Hub> {
+  if (process.env.TEAMHUB_BROWSER_PEER !== 'hapi') return startHub({ gateways, env });
+  const peer = await startHapiPeer(env);
+  const fail = (): never => {
+    throw new Error('not available with TEAMHUB_BROWSER_PEER=hapi');
+  };
+  return { urls: [peer.url], url: peer.url, baseToken: peer.baseToken, adminToken: '', internalSecret: '', natsUrl: '', addrs: { auth: '', session: '', machine: '', notify: '' }, stopService: fail, startService: fail, killGateway: fail, stopNats: fail, startNats: fail, stopMongo: fail, startMongo: fail, pid: () => undefined, output: () => '', stop: peer.stop };
+}
+
 export async function startWebFixture(env: Record<string, string> = {}, gateways: 1 | 2 = 1): Promise<WebFixture> {
-  const hub = await startHub({ gateways, env });
+  const hub = await startPeerOrHub(env, gateways);
   let browser: Browser | undefined;
   try {
     browser = await launchBrowser();

@@ -18,15 +18,16 @@ describe('browser: spawning from the page, and losing the login', function () {
 
   before(async () => {
     fx = await startWebFixture();
-    const metadata = { ...MACHINE_METADATA, host: 'alice-laptop', displayName: "Alice's laptop", workspaceRoots: ['/tmp/ws-alice'] };
+    const metadata = { ...MACHINE_METADATA, host: 'alice-laptop', displayName: "Alice's laptop", workspaceRoots: ['/tmp/ws-alice'], capabilities: ['agent-availability'] };
     expect((await registerMachine(fx.hub.url, fx.token.alice, mid, metadata)).status).to.equal(200);
     // the session the runner "starts" (the real runner's child would create it the same way)
     const created = await http(fx.hub.url, 'POST', '/cli/sessions', { token: fx.token.alice, body: { tag: randomUUID(), metadata: { ...SESSION_METADATA, path: '/tmp/ws-alice/app' }, agentState: {} } });
     spawnedId = created.json.session.id;
     runner = await FakeRunner.connect(fx.hub.url, fx.token.alice, mid);
-    runner.register('spawn-happy-session', 'list-directory');
+    runner.register('spawn-happy-session', 'list-directory', 'agent-availability');
     runner.answer = (method, params) => {
       const p = params as { path?: string; directory?: string };
+      if (method.endsWith(':agent-availability')) return { agents: [{ agent: 'claude', available: true }] };
       if (method.endsWith(':list-directory')) {
         if (p.path === '/tmp/ws-alice') return { success: true, entries: [{ name: 'app', type: 'directory' }, { name: 'notes.txt', type: 'file' }] };
         return { success: true, entries: [] };

@@ -5,7 +5,7 @@ import { startHub, http, decodeJwt, type Hub } from '../helpers/hub-harness.js';
 import { startTelegramStub, type TelegramStub } from '../helpers/telegram-stub.js';
 
 /**
- * Telegram Mini App login and binding (HAPI §4) and forged web JWTs, through the gateway. A local
+ * Telegram Mini App login and binding (HAPI's initData login, one account per namespace) and forged web JWTs, through the gateway. A local
  * stub stands in for the Bot API, so nothing leaves the machine.
  */
 describe('e2e auth: Telegram login and bind, forged JWTs', function () {

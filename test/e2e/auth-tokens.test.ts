@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { startHub, http, decodeJwt, MACHINE_METADATA, type Hub } from '../helpers/hub-harness.js';
 
-/** The token grammar of transcript F, through the /cli Bearer header and the /api/auth body. */
+/** The token grammar as the reference hub answers it, through the /cli Bearer header and the /api/auth body. */
 describe('e2e auth: access-token grammar on every surface', function () {
   this.timeout(60_000);
   let hub: Hub;

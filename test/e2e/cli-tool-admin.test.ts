@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { http, MACHINE_METADATA, startHub, type Hub } from '../helpers/hub-harness.js';
 import { teamhub, tempDir } from './cli-tool-support.js';
+import { ADMIN_TOKEN_NEEDED } from '../../cli/commands/admin.js';
 
 describe('teamhub CLI: hub administration (registered namespaces)', function () {
   this.timeout(60_000);
@@ -95,10 +96,20 @@ describe('teamhub CLI: hub administration (registered namespaces)', function () 
   it('when the admin token is missing or wrong, then the command fails with a clear message and the server’s text', async () => {
     const none = await run(['namespace', 'list']);
     expect(none.code).to.equal(1);
-    expect(none.stderr).to.equal('teamhub: An admin token is needed: pass --admin-token or set TEAMHUB_ADMIN_TOKEN.\n');
-    const wrong = await run(['namespace', 'list', '--admin-token', 'nope']);
+    expect(none.stderr).to.equal(`teamhub: ${ADMIN_TOKEN_NEEDED}\n`);
+    const wrongFile = path.join(base, 'wrong-admin-token');
+    fs.writeFileSync(wrongFile, 'nope\n', { mode: 0o600 });
+    const wrong = await run(['namespace', 'list', '--admin-token-file', wrongFile]);
     expect(wrong.code).to.equal(1);
     expect(wrong.stderr).to.match(/^teamhub: GET \/admin\/v1\/namespaces failed: HTTP 40[13] \S/);
+    const missing = await run(['namespace', 'list', '--admin-token-file', path.join(base, 'no-such-file')]);
+    expect(missing.stderr).to.match(/^teamhub: Cannot read the admin token file .*no-such-file: ENOENT/);
+    // The right token from a file works (the way make run keeps it).
+    const goodFile = path.join(base, 'admin-token');
+    fs.writeFileSync(goodFile, `${hub.adminToken}\n`, { mode: 0o600 });
+    const fromFile = await run(['namespace', 'list', '--json', '--admin-token-file', goodFile]);
+    expect(fromFile.code, fromFile.stderr).to.equal(0);
+    expect(JSON.parse(fromFile.stdout).map((n: { name: string }) => n.name)).to.include('team-a');
     const dup = await asAdmin(['namespace', 'create', 'team-b']);
     expect(dup.code).to.equal(1);
     expect(dup.stderr).to.match(/HTTP 409/);

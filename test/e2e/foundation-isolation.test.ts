@@ -21,7 +21,7 @@ describe('e2e foundation: /cli machines and sessions are isolated per namespace'
   it('when GET /health, then HAPI shape without auth', async () => {
     const r = await http(hub.url, 'GET', '/health');
     expect(r.status).to.equal(200);
-    expect(r.text).to.equal('{"status":"ok","protocolVersion":1,"capabilities":{"workGraph":false,"titleSuggestion":false}}');
+    expect(r.text).to.equal('{"status":"ok","protocolVersion":1,"capabilities":{"workGraph":true,"titleSuggestion":false,"sseTicket":true}}');
   });
 
   it('when alice registers a machine, then 200 with the HAPI Machine shape in namespace alice', async () => {

@@ -6,7 +6,7 @@ import { startHub, http, waitFor, type Hub } from '../helpers/hub-harness.js';
 import { processAlive, runnerHome, startRealRunner, stopRealRunners, webToken, type RealRunner } from '../helpers/hapi-runner.js';
 
 /**
- * The seed's teamwork flow with REAL runners on one computer (reference §2.8, §2.10, §2.11):
+ * The seed's teamwork flow with REAL runners on one computer (HAPI's namespaces and teamwork):
  * one HAPI_HOME per namespace; a machine id is locked to its first namespace; `hapi auth logout`
  * clears the machine id so a fresh one can register elsewhere.
  */
@@ -60,7 +60,7 @@ describe('e2e real hapi runners: one computer, two namespaces', function () {
     expect(direct.text).to.equal('{"error":"Machine access denied"}');
 
     const c = await start('bob', runnerHome(home), { mayBeRefused: true });
-    // Whether `runner start` reported success first (as in the transcript) or failure, the daemon
+    // Whether `runner start` reported success first (as against the reference hub) or failure, the daemon
     // must be gone and its log must show the hub's 403.
     await waitFor(() => !processAlive(c.pid()) && /403/.test(c.log()), { timeoutMs: 30_000, intervalMs: 200, what: `refused runner to exit with 403:\n${c.start.out}\n${c.log()}` });
     expect(await listed(bobJwt)).to.not.include(`bob/${aid}`);

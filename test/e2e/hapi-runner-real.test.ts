@@ -7,7 +7,7 @@ type ApiMachine = { id: string; namespace: string; active: boolean; runnerState:
 /**
  * The REAL `hapi runner` (@twsxtd/hapi 0.30.7) against teamhub: registration, socket, liveness,
  * remote spawn answered by the runner itself (no agent installed → agent_unavailable), and
- * namespace isolation — what transcript I recorded against the reference hub.
+ * namespace isolation — what the same runner does against the reference hub.
  */
 describe('e2e real hapi runner: registration, spawn, isolation', function () {
   this.timeout(120_000);
@@ -64,6 +64,16 @@ describe('e2e real hapi runner: registration, spawn, isolation', function () {
     const r = await http(hub.urls[1]!, 'POST', `/api/machines/${machineId}/list-directory`, { token: aliceJwt, body: { path: runner!.workspace } });
     expect(r.status).to.equal(200);
     expect(r.json).to.deep.equal({ success: true, entries: [] });
+  });
+
+  it('when alice asks which agents the real runner has, then its answer comes back in HAPI\'s shape, with nothing installed here', async () => {
+    const r = await http(hub.urls[1]!, 'GET', `/api/machines/${machineId}/agent-availability`, { token: aliceJwt, timeoutMs: 40_000 });
+    expect(r.status, r.text).to.equal(200);
+    const agents = r.json.agents as Array<{ agent: string; available: boolean }>;
+    expect(agents.map((a) => a.agent)).to.include('claude');
+    expect(agents.find((a) => a.agent === 'claude')).to.deep.include({ available: false });
+    const bob = await http(hub.urls[0]!, 'GET', `/api/machines/${machineId}/agent-availability`, { token: bobJwt });
+    expect(bob.status).to.equal(403);
   });
 
   it('when bob spawns on alice\'s runner, then 403 Machine access denied', async () => {

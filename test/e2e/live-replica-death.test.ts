@@ -5,14 +5,15 @@ import { jetstreamManager } from '@nats-io/jetstream';
 import { startHub, http, waitFor, SESSION_METADATA, type Hub } from '../helpers/hub-harness.js';
 import { connectCli } from '../helpers/cli-socket.js';
 import { openSse, type SseClient } from '../helpers/sse-client.js';
-import { EVENTS_STREAM } from '../../lib/events/stream.js';
+import { eventStreamName } from '../../lib/events/stream.js';
+import { parseNamespace } from '../../lib/namespace.js';
 
 describe('e2e live: a gateway replica dies', function () {
   this.timeout(60_000);
   let hub: Hub;
   let alice: string;
   let aliceJwt: string;
-  const streams: SseClient[] = [];
+  const streams: Array<{ close(): void }> = [];
 
   before(async () => {
     // A long session window, so only the dead replica's lease can end the session in time.
@@ -28,6 +29,11 @@ describe('e2e live: a gateway replica dies', function () {
   it('when the stream no longer holds the id, then the resume answers gap without replay', async () => {
     const [r1] = hub.urls as [string];
     const sid = (await http(r1, 'POST', '/cli/sessions', { token: alice, body: { tag: randomUUID(), metadata: SESSION_METADATA } })).json.session.id;
+    // Web messages need a live CLI, as in HAPI.
+    const cli = await connectCli(r1, alice, { sessionId: sid });
+    streams.push(cli);
+    cli.socket.emit('session-alive', { sid, time: Date.now(), thinking: false });
+    await waitFor(async () => (await http(r1, 'GET', `/api/sessions/${sid}`, { token: aliceJwt })).json.session.active === true, { what: 'active' });
     const first = await openSse(r1, '/api/events?all=true', { token: aliceJwt });
     streams.push(first);
     await first.waitFrame((f) => f.data?.type === 'connection-changed');
@@ -37,7 +43,7 @@ describe('e2e live: a gateway replica dies', function () {
     await first.waitFrame((f) => f.data?.message?.content?.content?.text === 'lost');
     const nc = await connect({ servers: hub.natsUrl });
     try {
-      await (await jetstreamManager(nc)).streams.purge(EVENTS_STREAM);
+      await (await jetstreamManager(nc)).streams.purge(eventStreamName(parseNamespace('alice')));
     } finally {
       await nc.close();
     }

@@ -50,14 +50,14 @@ describe('e2e live: two gateway replicas', function () {
   it('when the web posts a message on replica 2, then the CLI socket on replica 1 gets update new-message', async () => {
     const session = await createSession(hub, alice);
     const s = await cli(r1, alice, session.id);
-    await s.ack('ping');
+    await activate(s, session.id);
     const res = await http(r2, 'POST', `/api/sessions/${session.id}/messages`, { token: aliceJwt, body: { text: 'hello cli', localId: 'l-1' } });
     expect(res.status, res.text).to.equal(200);
     expect(res.json).to.deep.equal({ ok: true });
     const upd = await s.waitEvent('update', (u) => u.body?.t === 'new-message', 1000);
     expect(upd.body.sid).to.equal(session.id);
     expect(upd.body.message.localId).to.equal('l-1');
-    expect(upd.body.message.content).to.deep.equal({ role: 'user', content: { type: 'text', text: 'hello cli' }, meta: { sentFrom: 'webapp' } });
+    expect(upd.body.message.content).to.deep.equal({ role: 'user', content: { type: 'text', text: 'hello cli' }, meta: { sentFrom: 'webapp', deliveryMode: 'queue' } });
   });
 
   it('when a CLI message is stored, then its own socket is not echoed but SSE on replica 2 shows it', async () => {
@@ -117,8 +117,10 @@ describe('e2e live: two gateway replicas', function () {
   it('when the CLI socket was away while 5 messages were posted, then the backfill returns exactly those 5 in order', async () => {
     const session = await createSession(hub, alice);
     const s = await cli(r1, alice, session.id);
+    await activate(s, session.id);
     s.socket.emit('message', { sid: session.id, message: { role: 'agent', content: { type: 'output', data: 0 } } });
     await waitFor(async () => (await http(r1, 'GET', `/cli/sessions/${session.id}/messages?afterSeq=0`, { token: alice })).json.messages.length === 1);
+    // Gone without a word: the session stays live until its heartbeat window runs out.
     s.close();
     for (let i = 1; i <= 5; i++) {
       const r = await http(r2, 'POST', `/api/sessions/${session.id}/messages`, { token: aliceJwt, body: { text: `m${i}`, localId: `b-${i}` } });
@@ -130,12 +132,14 @@ describe('e2e live: two gateway replicas', function () {
     expect(back.json.messages.map((m: any) => m.content.content.text)).to.deep.equal(['m1', 'm2', 'm3', 'm4', 'm5']);
     expect(back.json.messages.map((m: any) => m.seq)).to.deep.equal([2, 3, 4, 5, 6]);
     const page = await http(r2, 'GET', `/api/sessions/${session.id}/messages?limit=4`, { token: aliceJwt });
-    expect(page.json.messages.map((m: any) => m.seq)).to.deep.equal([3, 4, 5, 6]);
-    expect(page.json.page).to.deep.equal({ limit: 4, beforeSeq: null, nextBeforeSeq: 3, hasMore: true });
+    // HAPI's latest page: the 4 newest, plus the messages still queued (none was taken), all in order.
+    expect(page.json.messages.map((m: any) => m.seq)).to.deep.equal([2, 3, 4, 5, 6]);
+    expect(page.json.page).to.deep.include({ direction: 'latest', limit: 4, nextBeforeSeq: 3, hasMore: true });
   });
 
   it('when an SSE client reconnects to the other replica with Last-Event-ID, then it gets exactly the missed events in order', async () => {
     const session = await createSession(hub, alice);
+    await activate(await cli(r1, alice, session.id), session.id);
     const first = await sse(r1, `/api/events?all=true`, aliceJwt);
     await first.waitFrame((f) => f.data?.type === 'connection-changed');
     await http(r1, 'POST', `/api/sessions/${session.id}/messages`, { token: aliceJwt, body: { text: 'seen' } });
@@ -164,6 +168,7 @@ describe('e2e live: two gateway replicas', function () {
 
   it("when bob streams events, even with alice's lastEventId, then he never sees hers", async () => {
     const session = await createSession(hub, alice);
+    await activate(await cli(r1, alice, session.id), session.id);
     const aliceStream = await sse(r1, `/api/events?all=true`, aliceJwt);
     await aliceStream.waitFrame((f) => f.data?.type === 'connection-changed');
     await http(r1, 'POST', `/api/sessions/${session.id}/messages`, { token: aliceJwt, body: { text: 'secret' } });

@@ -167,8 +167,13 @@ describe('e2e live: a session-scoped CLI socket', function () {
     const res = await http(hub.url, 'POST', '/cli/sessions', { token: alice, body: { id: sid, tag: randomUUID(), metadata: SESSION_METADATA } });
     expect(res.status, res.text).to.equal(200);
     s.socket.emit('rpc-register', { method: `${sid}:abort` });
-    await s.ack('ping');
-    expect(s.events('error').filter((e) => e.scope === 'rpc')).to.have.length(0);
+    // Registrations are handled in order (each checks its scope first), so the refusal of a
+    // foreign one means the first was handled: the socket has adopted the session by then.
+    s.socket.emit('rpc-register', { method: 'not-its-session:abort' });
+    await s.waitEvent('error', (e) => e.scope === 'rpc');
+    expect(s.events('error').filter((e) => e.scope === 'rpc').map((e) => e.id)).to.deep.equal(['not-its-session:abort']);
+    s.socket.emit('session-alive', { sid, time: Date.now(), thinking: false });
+    await waitFor(async () => (await http(hub.url, 'GET', `/api/sessions/${sid}`, { token: aliceJwt })).json.session.active === true, { what: 'active' });
     await http(hub.url, 'POST', `/api/sessions/${sid}/messages`, { token: aliceJwt, body: { text: 'adopted' } });
     const upd = await s.waitEvent('update', (u) => u.body?.t === 'new-message');
     expect(upd.body.message.content.content.text).to.equal('adopted');

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { REPO_ROOT } from '../../scripts/local-hub.js';
 import { freePort } from '../helpers/ports.js';
 import { startLocalHub, type RunningHub } from '../helpers/local-hub.js';
 
@@ -46,6 +47,19 @@ describe('e2e: the local hub (make run) across a restart', function () {
     const health = await call(hub!, 'GET', '/health');
     expect(health.status).to.equal(200);
     expect(health.json).to.include({ status: 'ok', protocolVersion: 1 });
+  });
+
+  it('when it runs, then the launcher and every Node child run the JavaScript compiled into dist/, not tsx', () => {
+    expect(hub!.proc.spawnargs.slice(1)).to.deep.equal([path.join(REPO_ROOT, 'dist/scripts/run-local.js')]);
+    const children = hub!.children();
+    // By default auth, session and machine share one process (TEAMHUB_SERVICE_PROCESSES=one);
+    // notify runs in its own (its NATS user reads events and sends RPCs, the shared one's may not).
+    expect([...children.keys()].sort()).to.deep.equal(['gateway', 'nats', 'notify', 'services']);
+    for (const [name, entry] of [['services', 'scripts/services-process.js'], ['notify', 'services/notify/main.js'], ['gateway', 'gateway/main.js']]) {
+      expect(children.get(name!)?.argv, name).to.deep.equal([process.execPath, path.join(REPO_ROOT, 'dist', entry!)]);
+    }
+    for (const service of ['auth', 'session', 'machine', 'notify']) expect(hub!.output(), service).to.match(new RegExp(`TEAMHUB_READY ${service} port=\\d+`));
+    expect(children.get('nats')?.argv[0]).to.match(/nats-server$/);
   });
 
   it('when alice creates a session with base:alice, then she reads it back and bob gets 403', async () => {

@@ -2,10 +2,11 @@ import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
 import { startHub, http, waitFor, type Hub } from '../helpers/hub-harness.js';
 import { FakeRunner, registerMachine, webToken } from '../helpers/hapi-runner.js';
+import { connectCli, type CliSocket } from '../helpers/cli-socket.js';
 
 /**
  * Machine liveness with a shortened window (TEAMHUB_MACHINE_TIMEOUT_MS=1500) and session
- * resume/reopen (reference §3.7 F).
+ * resume/reopen of an inactive session on an online machine of its namespace.
  */
 describe('e2e machines: liveness window, offline spawn, resume', function () {
   this.timeout(90_000);
@@ -14,14 +15,16 @@ describe('e2e machines: liveness window, offline spawn, resume', function () {
   let bobJwt: string;
   const alice = () => `${hub.baseToken}:alice`;
   const runners: FakeRunner[] = [];
+  const clis: CliSocket[] = [];
 
   before(async () => {
-    hub = await startHub({ env: { TEAMHUB_MACHINE_TIMEOUT_MS: '1500', TEAMHUB_SWEEP_INTERVAL_MS: '200' } });
+    hub = await startHub({ env: { TEAMHUB_MACHINE_TIMEOUT_MS: '1500', TEAMHUB_SWEEP_INTERVAL_MS: '200', TEAMHUB_SESSION_TRANSITION_WAIT_MS: '2000' } });
     aliceJwt = await webToken(hub.url, alice());
     bobJwt = await webToken(hub.url, `${hub.baseToken}:bob`);
   });
   after(async () => {
     for (const r of runners) r.close();
+    for (const c of clis) c.close();
     await hub?.stop();
   });
 
@@ -30,7 +33,7 @@ describe('e2e machines: liveness window, offline spawn, resume', function () {
 
   async function onlineRunner(host = 'peerhost'): Promise<FakeRunner> {
     const id = `m-${randomUUID()}`;
-    expect((await registerMachine(hub.url, alice(), id, { host, platform: 'linux', happyCliVersion: '0.30.7' })).status).to.equal(200);
+    expect((await registerMachine(hub.url, alice(), id, { host, platform: 'linux', happyCliVersion: '0.30.7', capabilities: ['agent-availability'] })).status).to.equal(200);
     const r = await FakeRunner.connect(hub.url, alice(), id);
     runners.push(r);
     r.register('spawn-happy-session');
@@ -55,7 +58,7 @@ describe('e2e machines: liveness window, offline spawn, resume', function () {
     const spawn = await api('POST', `/api/machines/${r.machineId}/spawn`, aliceJwt, { directory: '/tmp/ws' });
     expect(Date.now() - started).to.be.below(2000);
     expect(spawn.status).to.equal(200);
-    expect(spawn.json).to.deep.equal({ type: 'error', message: 'Machine is offline', code: 'rpc_target_missing' });
+    expect(spawn.json).to.deep.equal({ type: 'error', message: `RPC handler not registered: ${r.machineId}:spawn-happy-session`, code: 'rpc_target_missing' });
     expect(r.requests.length).to.equal(before);
     // The transition (not each heartbeat) reaches the store.
     const stored = async () => (await http(hub.url, 'GET', `/cli/machines/${r.machineId}`, { token: alice() })).json.machine.active === false;
@@ -90,24 +93,38 @@ describe('e2e machines: liveness window, offline spawn, resume', function () {
     expect((await api('POST', `/api/sessions/${randomUUID()}/resume`, aliceJwt)).status).to.equal(404);
   });
 
-  it('when the session\'s machine is online, then resume spawns there with the session id and answers like spawn', async () => {
+  it('when the session\'s machine is online, then resume spawns there with the session id and answers once the session is alive', async () => {
     const r = await onlineRunner('resume-host');
     const sid = await inactiveSession({ path: '/tmp/proj', host: 'resume-host', machineId: r.machineId, flavor: 'claude', claudeSessionId: 'c-1' });
-    r.answer = (_m, params) => ({ type: 'success', sessionId: (params as { existingSessionId: string }).existingSessionId });
+    // Like the real runner: the spawned CLI connects for that session id and reports alive.
+    r.answer = (_m, params) => {
+      const id = (params as { existingSessionId: string }).existingSessionId;
+      void connectCli(hub.url, alice(), { sessionId: id }).then((cli) => {
+        clis.push(cli);
+        cli.socket.emit('session-alive', { sid: id, time: Date.now(), thinking: false, mode: 'remote' });
+      });
+      return { type: 'success', sessionId: id };
+    };
     const resumed = await api('POST', `/api/sessions/${sid}/resume`, aliceJwt);
     expect(resumed.status).to.equal(200);
     expect(resumed.json).to.deep.equal({ type: 'success', sessionId: sid });
     expect(r.requests.at(-1)!.params).to.deep.include({ directory: '/tmp/proj', agent: 'claude', existingSessionId: sid, sessionId: sid, resumeSessionId: 'c-1' });
+    expect((await api('GET', `/api/sessions/${sid}`, aliceJwt)).json.session.active).to.equal(true);
+    // Already alive: reopen has nothing to resume.
     const reopened = await api('POST', `/api/sessions/${sid}/reopen`, aliceJwt);
-    expect(reopened.json).to.deep.equal({ ok: true, sessionId: sid, resumed: true });
+    expect(reopened.json).to.deep.equal({ ok: true, sessionId: sid, resumed: false });
   });
 
-  it('when only a machine on the same host is online, then resume picks it; a runner error is answered like spawn', async () => {
+  it('when only a machine on the same host is online, then resume picks it; a runner error or a CLI that never comes up is HAPI\'s 500 resume_failed', async () => {
     const r = runners.at(-1)!;
     const sid = await inactiveSession({ path: '/tmp/other', host: 'resume-host', machineId: 'not-online' });
     r.answer = () => ({ type: 'error', errorMessage: 'Directory is outside this machine\'s workspace roots', code: 'outside_workspace_roots' });
     const resumed = await api('POST', `/api/sessions/${sid}/resume`, aliceJwt);
-    expect(resumed.status).to.equal(200);
-    expect(resumed.json).to.deep.equal({ type: 'error', message: 'Directory is outside this machine\'s workspace roots', code: 'outside_workspace_roots' });
+    expect(resumed.status).to.equal(500);
+    expect(resumed.json).to.deep.equal({ error: 'Directory is outside this machine\'s workspace roots', code: 'resume_failed' });
+    expect(r.requests.at(-1)!.params).to.deep.include({ directory: '/tmp/other', existingSessionId: sid });
+    r.answer = (_m, params) => ({ type: 'success', sessionId: (params as { existingSessionId: string }).existingSessionId });
+    const silent = await api('POST', `/api/sessions/${sid}/resume`, aliceJwt);
+    expect([silent.status, silent.json]).to.deep.equal([500, { error: 'Session failed to become active', code: 'resume_failed' }]);
   });
 });

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { randomUUID } from 'node:crypto';
-import { startHub, http, waitFor, type Hub } from '../helpers/hub-harness.js';
+import { startHub, http, waitFor, MACHINE_METADATA, type Hub } from '../helpers/hub-harness.js';
 import { FakeRunner, registerMachine, webToken } from '../helpers/hapi-runner.js';
 
 /**
  * Remote spawn through two gateway replicas with a socket.io-client acting as the runner
- * (reference §3.7 D/E, transcript I): routing, namespace isolation, relays and PATCH.
+ * (the web's spawn, directory and path calls, answered as the reference hub does): routing,
+ * namespace isolation, relays and PATCH.
  */
 describe('e2e machines: runner sockets, spawn across replicas, isolation', function () {
   this.timeout(90_000);
@@ -21,7 +22,8 @@ describe('e2e machines: runner sockets, spawn across replicas, isolation', funct
     hub = await startHub({ gateways: 2, env: { TEAMHUB_SWEEP_INTERVAL_MS: '200' } });
     aliceJwt = await webToken(hub.url, `${hub.baseToken}:alice`);
     bobJwt = await webToken(hub.urls[1]!, `${hub.baseToken}:bob`);
-    expect((await registerMachine(hub.url, `${hub.baseToken}:alice`, mid)).status).to.equal(200);
+    // A current runner advertises agent-availability (HAPI refuses to spawn on one that does not).
+    expect((await registerMachine(hub.url, `${hub.baseToken}:alice`, mid, { ...MACHINE_METADATA, capabilities: ['agent-availability'] })).status).to.equal(200);
     expect((await registerMachine(hub.url, `${hub.baseToken}:bob`, bobMid)).status).to.equal(200);
     runner = await FakeRunner.connect(hub.urls[0]!, `${hub.baseToken}:alice`, mid);
     runner.register('spawn-happy-session', 'list-directory', 'path-exists');

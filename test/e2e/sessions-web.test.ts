@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import nodeHttp from 'node:http';
 import { startHub, http, waitFor, SESSION_METADATA, type Hub } from '../helpers/hub-harness.js';
 import { connectCli } from '../helpers/cli-socket.js';
+import { openSse } from '../helpers/sse-client.js';
 
 const MAX_BODY = 2 * 1024 * 1024;
 
@@ -29,6 +30,16 @@ describe('e2e web sessions and messages', function () {
   let bobJwt: string;
   const create = async (tag = randomUUID()) => (await http(hub.url, 'POST', '/cli/sessions', { token: alice, body: { tag, metadata: SESSION_METADATA } })).json.session;
   const messages = async (sid: string) => (await http(hub.url, 'GET', `/api/sessions/${sid}/messages`, { token: aliceJwt })).json.messages as any[];
+  const sockets: Array<{ close(): void }> = [];
+  /** A session with its CLI connected and heartbeating (HAPI takes web messages only for a live session). */
+  const live = async () => {
+    const s = await create();
+    const sock = await connectCli(hub.url, alice, { sessionId: s.id });
+    sockets.push(sock);
+    sock.socket.emit('session-alive', { sid: s.id, time: Date.now(), thinking: false });
+    await waitFor(async () => (await http(hub.url, 'GET', `/api/sessions/${s.id}`, { token: aliceJwt })).json.session.active, { what: 'active' });
+    return s;
+  };
 
   before(async () => {
     hub = await startHub({ env: { TEAMHUB_MAX_BODY_BYTES: String(MAX_BODY) } });
@@ -38,6 +49,7 @@ describe('e2e web sessions and messages', function () {
     bobJwt = await auth(`${hub.baseToken}:bob`);
   });
   after(async () => {
+    for (const sock of sockets) sock.close();
     await hub?.stop();
   });
 
@@ -71,10 +83,14 @@ describe('e2e web sessions and messages', function () {
   });
 
   it('when alice renames, archives and deletes, then the session follows', async () => {
-    const s = await create();
+    // Without a CLI, a session whose metadata says it is running is archived by the hub itself.
+    const s = (await http(hub.url, 'POST', '/cli/sessions', { token: alice, body: { tag: randomUUID(), metadata: { ...SESSION_METADATA, lifecycleState: 'running' } } })).json.session;
     expect((await http(hub.url, 'PATCH', `/api/sessions/${s.id}`, { token: aliceJwt, body: { name: 'renamed' } })).json).to.deep.equal({ ok: true });
     expect((await http(hub.url, 'GET', `/api/sessions/${s.id}`, { token: aliceJwt })).json.session.metadata.name).to.equal('renamed');
     expect((await http(hub.url, 'POST', `/api/sessions/${s.id}/archive`, { token: aliceJwt, body: {} })).json).to.deep.equal({ ok: true });
+    const archived = (await http(hub.url, 'GET', `/api/sessions/${s.id}`, { token: aliceJwt })).json.session.metadata;
+    expect(archived).to.include({ name: 'renamed', lifecycleState: 'archived', archivedBy: 'hub', archiveReason: 'Archived from hub (CLI unreachable)' });
+    expect((await http(hub.url, 'POST', `/api/sessions/${s.id}/archive`, { token: aliceJwt, body: {} })).json).to.deep.equal({ ok: true, alreadyArchived: true });
     expect((await http(hub.url, 'DELETE', `/api/sessions/${s.id}`, { token: aliceJwt })).json).to.deep.equal({ ok: true });
     expect((await http(hub.url, 'GET', `/api/sessions/${s.id}`, { token: aliceJwt })).status).to.equal(404);
   });
@@ -92,20 +108,20 @@ describe('e2e web sessions and messages', function () {
     }
   });
 
-  it('when message content has $-prefixed and dotted keys, then they round-trip unchanged', async () => {
-    const s = await create();
-    const text = 'hi';
-    const attachments = [{ $where: '1', 'a.b': { $gt: 0 }, __proto__x: 1 }];
+  it('when message content has $-prefixed and dotted values, then they round-trip unchanged', async () => {
+    const s = await live();
+    const text = '{"$where":"1"}';
+    const attachments = [{ id: '$where', filename: 'a.b', mimeType: '{"$gt":0}', size: 1, path: '/tmp/__proto__' }];
     const res = await http(hub.url, 'POST', `/api/sessions/${s.id}/messages`, { token: aliceJwt, body: { text, attachments, localId: 'rt-1' } });
     expect(res.status, res.text).to.equal(200);
     const [m] = await messages(s.id);
-    expect(m.content).to.deep.equal({ role: 'user', content: { type: 'text', text, attachments }, meta: { sentFrom: 'webapp' } });
+    expect(m.content).to.deep.equal({ role: 'user', content: { type: 'text', text, attachments }, meta: { sentFrom: 'webapp', deliveryMode: 'queue' } });
     expect(m.localId).to.equal('rt-1');
     expect(m.invokedAt).to.equal(null);
   });
 
   it('when the body is 1 MB, then it is accepted; above the limit, 413 and nothing written', async () => {
-    const s = await create();
+    const s = await live();
     const big = 'x'.repeat(1024 * 1024);
     const ok = await http(hub.url, 'POST', `/api/sessions/${s.id}/messages`, { token: aliceJwt, body: { text: big } });
     expect(ok.status, ok.text.slice(0, 200)).to.equal(200);
@@ -118,7 +134,7 @@ describe('e2e web sessions and messages', function () {
   });
 
   it('when the body is invalid UTF-8 or not the schema, then 400 Invalid body and nothing written', async () => {
-    const s = await create();
+    const s = await live();
     const bad = Buffer.concat([Buffer.from('{"text":"'), Buffer.from([0xc3, 0x28, 0xff]), Buffer.from('"}')]);
     const res = await postRaw(hub.url, `/api/sessions/${s.id}/messages`, { authorization: `Bearer ${aliceJwt}`, 'content-type': 'application/json' }, bad);
     expect(res.status).to.equal(400);
@@ -128,9 +144,17 @@ describe('e2e web sessions and messages', function () {
     expect(await messages(s.id)).to.have.length(0);
   });
 
-  it('when visibility is reported, then it answers ok; a bad body is 400', async () => {
-    const ok = await http(hub.url, 'POST', '/api/visibility', { token: aliceJwt, body: { subscriptionId: randomUUID(), visibility: 'hidden' } });
-    expect(ok.json).to.deep.equal({ ok: true });
+  it('when visibility is reported for an open stream, then it answers ok; an unknown subscription is 404 (as HAPI); a bad body is 400', async () => {
+    const stream = await openSse(hub.url, '/api/events?all=true', { token: aliceJwt });
+    try {
+      const subscriptionId = (await stream.waitFrame((f) => f.data?.type === 'connection-changed')).data.data.subscriptionId as string;
+      const ok = await http(hub.url, 'POST', '/api/visibility', { token: aliceJwt, body: { subscriptionId, visibility: 'visible' } });
+      expect(ok.json).to.deep.equal({ ok: true });
+    } finally {
+      stream.close();
+    }
+    const unknown = await http(hub.url, 'POST', '/api/visibility', { token: aliceJwt, body: { subscriptionId: randomUUID(), visibility: 'hidden' } });
+    expect([unknown.status, unknown.json]).to.deep.equal([404, { error: 'Subscription not found' }]);
     const bad = await http(hub.url, 'POST', '/api/visibility', { token: aliceJwt, body: { visibility: 'sideways' } });
     expect(bad.status).to.equal(400);
   });

@@ -8,8 +8,8 @@ const ALICE_TG = 4101;
 const BOB_TG = 4202;
 
 /**
- * The whole path through real processes: TWO gateways, session service and TWO auth replicas (the
- * bot runs in both) on Mongo + NATS; a socket.io-client plays the `hapi` CLI; a stub plays
+ * The whole path through real processes: TWO gateways, session service, TWO auth replicas and TWO
+ * notify replicas (the bot runs in both) on Mongo + NATS; a socket.io-client plays the `hapi` CLI; a stub plays
  * Telegram. Accounts are bound through the gateway's `POST /api/bind`.
  */
 describe('e2e telegram: notification and approve button reach the CLI socket, per namespace', function () {
@@ -33,6 +33,7 @@ describe('e2e telegram: notification and approve button reach the CLI socket, pe
       store: 'mongo',
       gateways: 2,
       authReplicas: 2,
+      notifyReplicas: 2,
       env: {
         TELEGRAM_BOT_TOKEN: stub.token,
         TELEGRAM_API_BASE_URL: stub.url,

@@ -13,11 +13,11 @@ const AXE_PATH = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 export const VIEWPORT = { width: 375, height: 667 };
 
 /** Headless Debian Chromium with no network chatter of its own. */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's chromium package (make test does it)`);
   return chromium.launch({
     executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs],
   });
 }
 
@@ -102,4 +102,39 @@ export async function pageProblems(tab: Tab): Promise<string[]> {
   for (const v of await axeViolations(tab.page)) out.push(`${tab.name}: axe ${v.impact} ${v.id} (${v.help}) at ${v.targets.slice(0, 3).join(', ')}`);
   for (const e of tab.takeErrors()) out.push(`${tab.name}: ${e}`);
   return out;
+}
+
+export interface NetworkEntry {
+  url: string;
+  method: string;
+  status: number;
+  /** The response body for JSON answers (read as text), '' otherwise. */
+  body: string;
+}
+
+/**
+ * Everything a tab fetched from here on: request URLs with method and status, and the bodies of
+ * JSON answers. Event streams stay open, so their bodies are not read; their URLs are kept.
+ */
+export function recordNetwork(tab: Tab): NetworkEntry[] {
+  const log: NetworkEntry[] = [];
+  tab.page.on('response', (r) => {
+    const entry: NetworkEntry = { url: r.url(), method: r.request().method(), status: r.status(), body: '' };
+    log.push(entry);
+    if (!(r.headers()['content-type'] ?? '').includes('application/json')) return;
+    r.text().then(
+      (t) => (entry.body = t),
+      () => undefined,
+    );
+  });
+  tab.page.on('websocket', (ws) => {
+    log.push({ url: ws.url(), method: 'WS', status: 101, body: '' });
+    ws.on('framereceived', (f) => log.push({ url: ws.url(), method: 'WS-IN', status: 0, body: typeof f.payload === 'string' ? f.payload : f.payload.toString('utf8') }));
+  });
+  return log;
+}
+
+/** Entries whose URL or body mentions any of `needles` (another namespace's ids or texts). */
+export function mentions(log: NetworkEntry[], needles: string[]): NetworkEntry[] {
+  return log.filter((e) => needles.some((n) => e.url.includes(n) || e.body.includes(n)));
 }

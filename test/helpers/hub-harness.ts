@@ -6,11 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { randomBytes } from 'node:crypto';
 import { freePort } from './ports.js';
 import { startProcess, type Started } from './processes.js';
+import { nodeEntry } from './node-entry.js';
 export { waitFor } from './ports.js';
 import { startNats, type NatsServer } from './nats-server.js';
 import { startMongo, type MongoServer } from './mongo-server.js';
 
-export type ServiceName = 'auth' | 'session' | 'machine';
+export type ServiceName = 'auth' | 'session' | 'machine' | 'notify';
 
 export interface HubOptions {
   /** How many gateway replicas (default 1). */
@@ -19,8 +20,14 @@ export interface HubOptions {
   store?: 'sqlite' | 'mongo';
   /** How many auth service replicas (default 1); the extra one is `auth1` (same store and NATS). */
   authReplicas?: 1 | 2;
+  /** How many session service replicas (default 1); the extra one is `session1` (same store and NATS; the gateways dial `session`). */
+  sessionReplicas?: 1 | 2;
+  /** How many notify service replicas (default 1); the extra one is `notify1` (same store and NATS). */
+  notifyReplicas?: 1 | 2;
   /** Extra environment for every process (e.g. TEAMHUB_NAMESPACE_MODE, shortened timeouts). */
   env?: Record<string, string>;
+  /** NATS servers the test runs itself (a cluster); by default the hub starts one nats-server. */
+  natsServers?: string[];
 }
 
 export interface Hub {
@@ -35,20 +42,28 @@ export interface Hub {
   /** gRPC address (host:port) of each service. */
   addrs: Record<ServiceName, string>;
   /** Stops a service (SIGTERM by default; SIGKILL to simulate a crash). */
-  stopService(name: ServiceName, signal?: NodeJS.Signals): Promise<void>;
-  startService(name: ServiceName): Promise<void>;
+  stopService(name: ServiceName | 'session1', signal?: NodeJS.Signals): Promise<void>;
+  startService(name: ServiceName | 'session1'): Promise<void>;
   killGateway(i: number, signal?: NodeJS.Signals): Promise<void>;
+  /** Stops the hub's own nats-server (SIGKILL by default); `startNats` brings it back on the same port and store. */
+  stopNats(signal?: NodeJS.Signals): Promise<void>;
+  startNats(): Promise<void>;
+  /** Stops the hub's MongoDB-wire server (`store: 'mongo'`; SIGKILL by default); `startMongo` starts one again on its port. */
+  stopMongo(signal?: NodeJS.Signals): Promise<void>;
+  startMongo(): Promise<void>;
+  /** The PID of a running process of the hub (e.g. to read a gateway's memory). */
+  pid(name: ServiceName | `gateway${number}`): number | undefined;
   /** Output of a process, for diagnostics. */
-  output(name: ServiceName | 'auth1' | `gateway${number}`): string;
+  output(name: ServiceName | 'auth1' | 'session1' | 'notify1' | `gateway${number}`): string;
   stop(): Promise<void>;
 }
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SERVICES: ServiceName[] = ['auth', 'session', 'machine'];
+const SERVICES: ServiceName[] = ['auth', 'session', 'machine', 'notify'];
 
 /**
  * Starts a whole hub from REAL processes on free loopback ports: NATS (and jongodb for
- * `store:'mongo'`), then the auth, session and machine services and the gateways in parallel.
+ * `store:'mongo'`), then the auth, session, machine and notify services and the gateways in parallel.
  * Secrets are fixed strong values passed by env. The failed-login limit is raised to 1000
  * unless `env.TEAMHUB_AUTH_FAIL_LIMIT` says otherwise.
  */
@@ -57,14 +72,15 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
   const baseToken = `base${randomBytes(18).toString('base64url')}`.replace(/[-_]/g, 'x');
   const adminToken = `admin${randomBytes(18).toString('hex')}`;
   const internalSecret = `internal${randomBytes(18).toString('hex')}`;
-  const nats: NatsServer = await startNats();
+  let nats: NatsServer | null = opts.natsServers ? null : await startNats();
+  const natsUrl = opts.natsServers ? opts.natsServers.join(',') : nats!.url;
   let mongo: MongoServer | null = null;
   const procs = new Map<string, Started>();
   const stopAll = async () => {
     await Promise.all([...procs.values()].map((p) => p.stop().catch(() => undefined)));
     procs.clear();
     if (mongo) await mongo.stop().catch(() => undefined);
-    await nats.stop().catch(() => undefined);
+    await nats?.stop().catch(() => undefined);
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
@@ -81,7 +97,7 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
       TEAMHUB_AUTH_FAIL_LIMIT: '1000',
       ...storeEnv,
       ...opts.env,
-      TEAMHUB_NATS_URL: nats.url,
+      TEAMHUB_NATS_URL: natsUrl,
       TEAMHUB_INTERNAL_SECRET: internalSecret,
       CLI_API_TOKEN: baseToken,
       TEAMHUB_ADMIN_TOKEN: adminToken,
@@ -89,15 +105,19 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
       TEAMHUB_AUTH_LISTEN: addrs.auth,
       TEAMHUB_SESSION_LISTEN: addrs.session,
       TEAMHUB_MACHINE_LISTEN: addrs.machine,
+      TEAMHUB_NOTIFY_LISTEN: addrs.notify,
       TEAMHUB_AUTH_ADDR: addrs.auth,
       TEAMHUB_SESSION_ADDR: addrs.session,
       TEAMHUB_MACHINE_ADDR: addrs.machine,
+      TEAMHUB_NOTIFY_ADDR: addrs.notify,
     };
-    const startService = async (name: ServiceName) => {
-      const p = await startProcess('node', ['--import', 'tsx', `services/${name}/main.ts`], {
+    const session1Listen = `127.0.0.1:${await freePort()}`;
+    const startService = async (name: ServiceName | 'session1') => {
+      const svc = name === 'session1' ? 'session' : name;
+      const p = await startProcess('node', nodeEntry(`services/${svc}/main`), {
         cwd: ROOT,
-        env,
-        ready: new RegExp(`TEAMHUB_READY ${name} port=`),
+        env: name === 'session1' ? { ...env, TEAMHUB_SESSION_LISTEN: session1Listen } : env,
+        ready: new RegExp(`TEAMHUB_READY ${svc} port=`),
         name,
         timeoutMs: 30_000,
       });
@@ -105,9 +125,9 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
     };
     // A second auth replica starts once the first has created the shared secrets.
     const startServices = async () => {
-      await Promise.all(SERVICES.map(startService));
+      await Promise.all([...SERVICES, ...((opts.sessionReplicas ?? 1) > 1 ? (['session1'] as const) : [])].map(startService));
       if ((opts.authReplicas ?? 1) > 1) {
-        const auth1 = await startProcess('node', ['--import', 'tsx', 'services/auth/main.ts'], {
+        const auth1 = await startProcess('node', nodeEntry('services/auth/main'), {
           cwd: ROOT,
           env: { ...env, TEAMHUB_AUTH_LISTEN: `127.0.0.1:${await freePort()}` },
           ready: /TEAMHUB_READY auth port=/,
@@ -115,6 +135,17 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
           timeoutMs: 30_000,
         });
         procs.set('auth1', auth1);
+      }
+      // More notify replicas (Telegram and Web Push notify once across them).
+      if ((opts.notifyReplicas ?? 1) > 1) {
+        const notify1 = await startProcess('node', nodeEntry('services/notify/main'), {
+          cwd: ROOT,
+          env: { ...env, TEAMHUB_NOTIFY_LISTEN: `127.0.0.1:${await freePort()}` },
+          ready: /TEAMHUB_READY notify port=/,
+          name: 'notify1',
+          timeoutMs: 30_000,
+        });
+        procs.set('notify1', notify1);
       }
     };
     const urls: string[] = [];
@@ -124,7 +155,7 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
       Promise.all(
         Array.from({ length: gatewayCount }, async (_, i) => {
           const port = await freePort();
-          const p = await startProcess('node', ['--import', 'tsx', 'gateway/main.ts'], {
+          const p = await startProcess('node', nodeEntry('gateway/main'), {
             cwd: ROOT,
             env: { ...env, HAPI_LISTEN_HOST: '127.0.0.1', HAPI_LISTEN_PORT: String(port), HAPI_PUBLIC_URL: `http://127.0.0.1:${port}` },
             ready: /TEAMHUB_READY gateway port=/,
@@ -144,7 +175,7 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
       baseToken,
       adminToken,
       internalSecret,
-      natsUrl: nats.url,
+      natsUrl,
       addrs,
       stopService: async (name, signal) => {
         await procs.get(name)?.stop(signal);
@@ -155,6 +186,21 @@ export async function startHub(opts: HubOptions = {}): Promise<Hub> {
         await procs.get(`gateway${i}`)?.stop(signal);
         procs.delete(`gateway${i}`);
       },
+      stopNats: async (signal = 'SIGKILL') => {
+        await nats?.stop(signal);
+      },
+      startNats: async () => {
+        if (!nats) throw new Error('the hub runs no nats-server of its own');
+        nats = await startNats({ port: nats.port, storeDir: nats.storeDir });
+      },
+      stopMongo: async (signal = 'SIGKILL') => {
+        await mongo?.stop(signal);
+      },
+      startMongo: async () => {
+        if (!mongo) throw new Error('the hub runs no MongoDB server of its own');
+        mongo = await startMongo({ port: mongo.port });
+      },
+      pid: (name) => procs.get(name)?.proc.pid,
       output: (name) => procs.get(name)?.output() ?? '',
       stop: stopAll,
     };

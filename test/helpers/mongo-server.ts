@@ -6,6 +6,8 @@ import { startProcess, type Started } from './processes.js';
 
 export interface MongoServer extends Started {
   url: string;
+  /** The loopback port (0 for an external server): a server started again on it is the same address. */
+  port: number;
   /** A fresh database name per call: the wire test server cannot drop databases. */
   freshDbName: () => string;
 }
@@ -26,15 +28,15 @@ export function freshDbName(): string {
  * used instead (fresh database names, nothing dropped); otherwise the jongodb wire server is
  * started on a free loopback port.
  */
-export async function startMongo(): Promise<MongoServer> {
+export async function startMongo(opts: { port?: number } = {}): Promise<MongoServer> {
   const external = process.env.TEAMHUB_TEST_MONGO_URL;
   if (external) {
-    return { proc: null as never, output: () => '', stop: async () => {}, url: external, freshDbName };
+    return { proc: null as never, output: () => '', stop: async () => {}, url: external, port: 0, freshDbName };
   }
-  const port = await freePort();
+  const port = opts.port ?? (await freePort());
   const started = await startProcess(jongodbBinary(), ['--host=127.0.0.1', `--port=${port}`], {
     ready: /JONGODB_URI=/,
     name: 'jongodb',
   });
-  return { ...started, url: `mongodb://127.0.0.1:${port}/?directConnection=true`, freshDbName };
+  return { ...started, url: `mongodb://127.0.0.1:${port}/?directConnection=true`, port, freshDbName };
 }

@@ -13,6 +13,8 @@ export interface SseClient {
   /** Frames other than connection-changed and heartbeat. */
   events(): SseFrame[];
   waitFrame(pred: (f: SseFrame) => boolean, timeoutMs?: number): Promise<SseFrame>;
+  /** Resolves with the time (Date.now()) the stream ended: the server closed it, or close() was called. */
+  ended: Promise<number>;
   close(): void;
 }
 
@@ -23,16 +25,20 @@ export async function openSse(base: string, path: string, opts: { token?: string
   if (opts.token) headers.authorization = `Bearer ${opts.token}`;
   const res = await fetch(`${base}${path}`, { headers, signal: ac.signal });
   const frames: SseFrame[] = [];
+  let markEnded: (at: number) => void = () => {};
+  const ended = new Promise<number>((resolve) => (markEnded = resolve));
   const client: SseClient = {
     status: res.status,
     headers: res.headers,
     frames,
     events: () => frames.filter((f) => f.data?.type !== 'connection-changed' && f.data?.type !== 'heartbeat'),
     waitFrame: (pred, timeoutMs = 5000) => waitFor(() => frames.find(pred) ?? null, { timeoutMs, what: 'SSE frame' }),
+    ended,
     close: () => ac.abort(),
   };
   if (!res.ok || !res.body) {
     ac.abort();
+    markEnded(Date.now());
     return client;
   }
   void (async () => {
@@ -56,6 +62,7 @@ export async function openSse(base: string, path: string, opts: { token?: string
     } catch {
       // aborted
     }
+    markEnded(Date.now());
   })();
   return client;
 }

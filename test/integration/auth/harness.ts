@@ -1,8 +1,6 @@
-import type { MongoClient } from 'mongodb';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { buildGrpcServer, type BuiltServer } from '../../../lib/grpc/server.js';
 import { RpcClient } from '../../../lib/grpc/client.js';
-import { connectMongo } from '../../../lib/store/mongo.js';
 import { createRootLogger } from '../../../lib/logger.js';
 import { AuthServiceService } from '../../../lib/gen/teamhub/auth/v1/auth.js';
 import { RevocationEvent } from '../../../lib/gen/teamhub/events/v1/events.js';
@@ -11,7 +9,7 @@ import { AppError } from '../../../lib/errors.js';
 import { MongoAuthStore } from '../../../services/auth/store-mongo.js';
 import { resolveSecrets, type HubSecrets } from '../../../services/auth/secrets.js';
 import { NatsRevocationSink } from '../../../services/auth/events.js';
-import { buildAuthServices } from '../../../services/auth/server.js';
+import { buildServices } from '../../../services/auth/server.js';
 import type { NamespaceMode } from '../../../services/auth/config.js';
 
 export const BASE = 'base-token-for-tests-0123456789';
@@ -30,9 +28,7 @@ export interface AuthHarness {
 /** A real auth gRPC server (Mongo store on a fresh db, real NATS) and a client for it. */
 export async function startAuth(opts: { mongoUrl: string; dbName: string; natsUrl: string; mode?: NamespaceMode; failLimit?: number; bot?: string }): Promise<AuthHarness> {
   const log = createRootLogger('auth-test', 'silent');
-  const mongo: { client: MongoClient; db: import('mongodb').Db } = await connectMongo(opts.mongoUrl, opts.dbName);
-  const store = new MongoAuthStore(mongo.db);
-  await store.init();
+  const store = await MongoAuthStore.open(opts.mongoUrl, opts.dbName);
   const nc: NatsConnection = await connect({ servers: opts.natsUrl });
   const events: RevocationEvent[] = [];
   const sub = nc.subscribe(HUB_SUBJECTS.revocation, { callback: (_e, m) => void events.push(RevocationEvent.decode(m.data)) });
@@ -42,8 +38,8 @@ export async function startAuth(opts: { mongoUrl: string; dbName: string; natsUr
     log,
     { stderr: () => {}, stdout: () => {} },
   );
-  const services = buildAuthServices({
-    cfg: { namespaceMode: opts.mode ?? 'open', failLimit: opts.failLimit ?? 1000, failWindowMs: 60_000, telegramBotToken: opts.bot },
+  const services = buildServices({
+    cfg: { namespaceMode: opts.mode ?? 'open', failLimit: opts.failLimit ?? 1000, failWindowMs: 60_000, trustMs: 30 * 24 * 3600_000, telegramBotToken: opts.bot },
     store,
     secrets,
     revocations: new NatsRevocationSink(nc, log),
@@ -63,7 +59,7 @@ export async function startAuth(opts: { mongoUrl: string; dbName: string; natsUr
       await server.stop(1000);
       sub.unsubscribe();
       await nc.drain();
-      await mongo.client.close();
+      await store.close();
     },
   };
 }

@@ -2,10 +2,8 @@ import { expect } from 'chai';
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { MongoClient } from 'mongodb';
 import { AppError } from '../../../lib/errors.js';
 import type { Namespace } from '../../../lib/namespace.js';
-import { connectMongo } from '../../../lib/store/mongo.js';
 import { startMongo, type MongoServer } from '../../helpers/mongo-server.js';
 import type { AuthStore, NamespaceRecord } from '../../../services/auth/store.js';
 import { SqliteAuthStore } from '../../../services/auth/store-sqlite.js';
@@ -115,6 +113,48 @@ function contract(name: string, open: () => Promise<{ a: AuthStore; b: AuthStore
       expect(await a.getTelegramBinding(42)).to.equal(null);
       expect((await b.bindTelegram(bob, 42, 3)).namespace).to.equal('bob');
     });
+
+    it("when a namespace's bindings are listed or all removed, then only that namespace's are", async () => {
+      await a.bindTelegram(alice, 7, 30);
+      await a.bindTelegram(alice, 5, 20);
+      await a.bindTelegram(bob, 9, 10);
+      expect((await b.listTelegramBindings(alice)).map((x) => [x.telegramUserId, x.createdAt])).to.deep.equal([
+        [5, 20],
+        [7, 30],
+      ]);
+      expect(await b.deleteTelegramBindings(alice)).to.equal(2);
+      expect(await b.listTelegramBindings(alice)).to.deep.equal([]);
+      expect((await a.listTelegramBindings(bob)).map((x) => x.telegramUserId)).to.deep.equal([9]);
+      expect(await a.deleteTelegramBindings(alice)).to.equal(0);
+    });
+
+    it('when a trust pair is written again, then the latest time stays', async () => {
+      expect(await a.getTrust('k1')).to.equal(null);
+      await a.putTrust('k1', 100);
+      await b.putTrust('k1', 300);
+      await a.putTrust('k1', 200);
+      expect(await b.getTrust('k1')).to.equal(300);
+    });
+
+    it('when pruned, then expired jtis, finished throttle windows, stale trust and old or excess audit rows go; the rest stays', async () => {
+      await a.revokeJti(alice, 'gone', 100);
+      await a.revokeJti(alice, 'kept', 300);
+      await a.casThrottle('1.2.3.4', null, { count: 3, windowStart: 1000 });
+      await a.casThrottle('5.6.7.8', null, { count: 3, windowStart: 5000 });
+      await a.putTrust('old', 10);
+      await a.putTrust('new', 9000);
+      const entry = (id: string, at: number) => ({ id, at, action: 'login', namespace: alice, clientAddr: '1.2.3.4', outcome: 'ok', actor: 'base', detail: '' });
+      for (const [id, at] of [['e1', 10], ['e2', 2000], ['e3', 3000], ['e4', 4000], ['e5', 5000]] as const) await a.appendAudit(entry(id, at));
+      const counts = await b.prune({ jtiExpiredBeforeSec: 200, throttleStartedBefore: 2000, trustBefore: 100, auditBefore: 1000, auditKeep: 3 });
+      expect(counts).to.deep.equal({ jtis: 1, throttles: 1, trust: 1, audit: 2 });
+      expect((await a.listRevokedJtis(0)).map((r) => r.jti)).to.deep.equal(['kept']);
+      expect(await a.getThrottle('1.2.3.4')).to.equal(null);
+      expect((await a.getThrottle('5.6.7.8'))?.count).to.equal(3);
+      expect([await a.getTrust('old'), await a.getTrust('new')]).to.deep.equal([null, 9000]);
+      expect((await a.listAudit(null, { limit: 10 })).map((e) => e.id)).to.deep.equal(['e5', 'e4', 'e3']);
+      // A second pass finds nothing more.
+      expect(await b.prune({ jtiExpiredBeforeSec: 200, throttleStartedBefore: 2000, trustBefore: 100, auditBefore: 1000, auditKeep: 3 })).to.deep.equal({ jtis: 0, throttles: 0, trust: 0, audit: 0 });
+    });
   });
 }
 
@@ -122,28 +162,24 @@ const tmp = mkdtempSync(path.join(os.tmpdir(), 'teamhub-auth-contract-'));
 let counter = 0;
 contract('sqlite', async () => {
   const file = path.join(tmp, `auth-${counter++}.db`);
-  return { a: SqliteAuthStore.open(file), b: SqliteAuthStore.open(file) };
+  return { a: await SqliteAuthStore.open(file), b: await SqliteAuthStore.open(file) };
 });
 
 describe('auth store contract on mongo', () => {
   let mongo: MongoServer;
-  const clients: MongoClient[] = [];
+  const opened: AuthStore[] = [];
   before(async () => {
     mongo = await startMongo();
   });
   after(async () => {
-    for (const c of clients) await c.close();
+    for (const s of opened) await s.close();
     await mongo?.stop();
   });
   contract('mongo', async () => {
     const dbName = mongo.freshDbName();
-    const c1 = await connectMongo(mongo.url, dbName);
-    const c2 = await connectMongo(mongo.url, dbName);
-    clients.push(c1.client, c2.client);
-    const a = new MongoAuthStore(c1.db);
-    await a.init();
-    const b = new MongoAuthStore(c2.db);
-    await b.init();
+    const a = await MongoAuthStore.open(mongo.url, dbName);
+    const b = await MongoAuthStore.open(mongo.url, dbName);
+    opened.push(a, b);
     return { a, b };
   });
 });

@@ -57,6 +57,17 @@ describe('auth service: Telegram and throttling (real gRPC + Mongo + NATS)', () 
     expect((await tg.client.call('listTelegramRecipients', { namespace: '' }, { namespace: 'nobody' as never })).telegramUserIds).to.deep.equal([]);
   });
 
+  it('when the bot asks which namespace an account is bound to, then it gets that namespace alone, only as a hub-wide call', async () => {
+    await bind(tg, initData(301), `${BASE}:erin`);
+    expect(await tg.client.call('getTelegramBinding', { telegramUserId: 301 }, HUB)).to.deep.equal({ namespace: 'erin' });
+    expect(await tg.client.call('getTelegramBinding', { telegramUserId: 399 }, HUB)).to.deep.equal({ namespace: undefined });
+    // A namespaced caller (any namespace, the bound one included) cannot ask: it is the bot's hub-wide lookup.
+    for (const ns of ['erin', 'frank']) {
+      expect((await rejection(tg.client.call('getTelegramBinding', { telegramUserId: 301 }, { namespace: ns as never }))).code).to.equal('unauthenticated');
+    }
+    for (const bad of [0, -5]) expect((await rejection(tg.client.call('getTelegramBinding', { telegramUserId: bad }, HUB))).code).to.equal('invalid_argument');
+  });
+
   it('when dave tries to unbind carol\'s user, then nothing changes; carol can unbind', async () => {
     const unbind = (ns: string) => tg.client.call('unbindTelegram', { namespace: ns, initData: initData(201), clientAddr: '' }, { namespace: ns as never });
     expect((await unbind('dave')).unbound).to.equal(false);

@@ -4,6 +4,10 @@ import { startNats, type NatsServer } from '../../helpers/nats-server.js';
 import { entitySubject, namespaceWildcard, entityWildcard } from '../../../lib/nats/subjects.js';
 import { checkedPayload } from '../../../lib/nats/connection.js';
 import { EntityEvent } from '../../../lib/gen/teamhub/events/v1/events.js';
+import { sessionIdOf } from '../../../lib/events/entity-event.js';
+
+/** A typed event about session `id` (its removal: the smallest change that names a session). */
+const removed = (namespace: string, id: string) => EntityEvent.fromPartial({ namespace, change: { $case: 'sessionRemoved', sessionRemoved: { sessionId: id } } });
 import { createRootLogger } from '../../../lib/logger.js';
 import type { Namespace } from '../../../lib/namespace.js';
 
@@ -35,15 +39,14 @@ describe('NATS subjects per namespace (real nats-server)', () => {
       void (async () => {
         for await (const m of sub) {
           const ev = checkedPayload(m.subject, m.data, (b) => EntityEvent.decode(b), ns, log);
-          if (ev) received.get(ns)!.push(ev.entityId);
+          if (ev) received.get(ns)!.push(sessionIdOf(ev)!);
         }
       })();
       return sub;
     });
     await nc.flush();
     for (const ns of NAMESPACES) {
-      const ev = EntityEvent.fromPartial({ namespace: ns, entity: 'session', entityId: `id-for-${ns}`, type: 'session-updated' });
-      nc.publish(entitySubject(ns, 'session', `id-for-${ns}`, 'session-updated'), EntityEvent.encode(ev).finish());
+      nc.publish(entitySubject(ns, 'session', `id-for-${ns}`, 'removed'), EntityEvent.encode(removed(ns, `id-for-${ns}`)).finish());
     }
     await nc.flush();
     await new Promise((r) => setTimeout(r, 200));
@@ -60,14 +63,12 @@ describe('NATS subjects per namespace (real nats-server)', () => {
     void (async () => {
       for await (const m of sub) {
         const ev = checkedPayload(m.subject, m.data, (b) => EntityEvent.decode(b), alice, log);
-        if (ev) got.push(ev.entityId);
+        if (ev) got.push(sessionIdOf(ev)!);
       }
     })();
     await nc.flush();
-    const forged = EntityEvent.fromPartial({ namespace: 'bob', entity: 'session', entityId: 'forged', type: 'session-updated' });
-    nc.publish(entitySubject(alice, 'session', 'forged', 'session-updated'), EntityEvent.encode(forged).finish());
-    const genuine = EntityEvent.fromPartial({ namespace: 'alice', entity: 'session', entityId: 'genuine', type: 'session-updated' });
-    nc.publish(entitySubject(alice, 'session', 'genuine', 'session-updated'), EntityEvent.encode(genuine).finish());
+    nc.publish(entitySubject(alice, 'session', 'forged', 'removed'), EntityEvent.encode(removed('bob', 'forged')).finish());
+    nc.publish(entitySubject(alice, 'session', 'genuine', 'removed'), EntityEvent.encode(removed('alice', 'genuine')).finish());
     await nc.flush();
     await new Promise((r) => setTimeout(r, 150));
     expect(got).to.deep.equal(['genuine']);
@@ -75,8 +76,8 @@ describe('NATS subjects per namespace (real nats-server)', () => {
   });
 
   it('when an id contains subject syntax, then it stays inside one token', () => {
-    const subject = entitySubject('a' as Namespace, 'machine', 'm.*.>', 'machine-updated');
+    const subject = entitySubject('a' as Namespace, 'machine', 'm.*.>', 'upserted');
     expect(subject.split('.')).to.have.length(5);
-    expect(() => entitySubject('a' as Namespace, 'machine', 'm', 'bad.event')).to.throw();
+    expect(() => entitySubject('a' as Namespace, 'machine', 'm', 'bad.event' as never)).to.throw();
   });
 });

@@ -5,14 +5,13 @@ import { RpcClient } from '../../../lib/grpc/client.js';
 import { buildGrpcServer, type BuiltServer } from '../../../lib/grpc/server.js';
 import { MachineServiceService } from '../../../lib/gen/teamhub/machine/v1/machine.js';
 import { CasResult } from '../../../lib/gen/teamhub/common/v1/common.js';
-import { EntityEvent } from '../../../lib/gen/teamhub/events/v1/events.js';
-import { EventPublisher } from '../../../lib/events/publisher.js';
-import { ensureEventStream, eventsJetStream } from '../../../lib/events/stream.js';
+import { seenEvent, type SeenEvent } from '../seen-events.js';
+import { startTestPipeline } from '../../helpers/event-pipeline.js';
+import type { EventPipeline } from '../../../lib/events/pipeline.js';
 import { entitySubject, namespaceWildcard } from '../../../lib/nats/subjects.js';
-import { connectMongo } from '../../../lib/store/mongo.js';
 import { AppError } from '../../../lib/errors.js';
 import { MongoMachineStore } from '../../../services/machine/store-mongo.js';
-import { machineServices } from '../../../services/machine/server.js';
+import { buildServices, HEALTH_NAME } from '../../../services/machine/server.js';
 import { startMongo, type MongoServer } from '../../helpers/mongo-server.js';
 import { startNats, type NatsServer } from '../../helpers/nats-server.js';
 import { waitFor } from '../../helpers/ports.js';
@@ -35,10 +34,11 @@ describe('machine service over gRPC (real NATS + jongodb)', function () {
   let mongo: MongoServer;
   let nc: NatsConnection;
   let server: BuiltServer;
+  let store: MongoMachineStore;
+  let events: EventPipeline;
   let client: RpcClient<typeof MachineServiceService>;
-  let closeMongo: () => Promise<void>;
   let addr: string;
-  const seen = new Map<string, EntityEvent[]>();
+  const seen = new Map<string, SeenEvent[]>();
   const subs: Subscription[] = [];
 
   function watch(space: typeof alice): void {
@@ -47,8 +47,8 @@ describe('machine service over gRPC (real NATS + jongodb)', function () {
     seen.set(space, []);
     void (async () => {
       for await (const m of sub) {
-        const ev = EntityEvent.decode(m.data);
-        expect(m.subject).to.equal(entitySubject(space, 'machine', ev.entityId, ev.type));
+        const ev = seenEvent(m.subject, m.data);
+        expect(m.subject).to.equal(entitySubject(space, 'machine', ev.entityId, ev.kind as 'upserted' | 'removed'));
         seen.get(space)!.push(ev);
       }
     })();
@@ -57,17 +57,14 @@ describe('machine service over gRPC (real NATS + jongodb)', function () {
   before(async () => {
     [nats, mongo] = await Promise.all([startNats(), startMongo()]);
     nc = await connect({ servers: nats.url });
-    await ensureEventStream(nc);
-    const { client: mc, db } = await connectMongo(mongo.url, mongo.freshDbName());
-    closeMongo = () => mc.close();
-    const store = new MongoMachineStore(db);
-    await store.init();
+    store = await MongoMachineStore.open(mongo.url, mongo.freshDbName());
     const log = pino({ level: 'silent' });
     server = buildGrpcServer({
-      healthName: 'teamhub.machine.v1.MachineService',
+      healthName: HEALTH_NAME,
       internalSecret: SECRET,
       log,
-      services: machineServices({ store, events: new EventPublisher(eventsJetStream(nc)), log }),
+      services: buildServices({ store, sink: (events = await startTestPipeline(nc, store.outbox)).sink }),
+      aroundCall: events.aroundCall,
     });
     addr = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
     client = new RpcClient(MachineServiceService, addr, { internalSecret: SECRET });
@@ -79,8 +76,9 @@ describe('machine service over gRPC (real NATS + jongodb)', function () {
     client?.close();
     subs.forEach((s) => s.unsubscribe());
     await server?.stop(1000);
+    await events?.close();
     await nc?.drain();
-    await closeMongo?.();
+    await store?.close();
     await Promise.all([nats?.stop(), mongo?.stop()]);
   });
 
@@ -137,6 +135,8 @@ describe('machine service over gRPC (real NATS + jongodb)', function () {
       return mine.length >= 3 ? mine : null;
     });
     expect(events.every((e) => e.namespace === 'alice' && e.entity === 'machine' && e.type === 'machine-updated')).to.equal(true);
+    expect(events.map((e) => e.kind)).to.deep.equal(['upserted', 'upserted', 'upserted']);
+    expect(events[1]!.change).to.deep.include({ $case: 'machineUpserted' });
     const sync = JSON.parse(events[1]!.syncEventJson);
     expect(sync).to.deep.include({ type: 'machine-updated', machineId: id });
     expect(sync.data.runnerState).to.deep.equal({ status: 'running' });

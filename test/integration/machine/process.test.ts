@@ -7,6 +7,7 @@ import { MachineServiceService } from '../../../lib/gen/teamhub/machine/v1/machi
 import { startMongo, type MongoServer } from '../../helpers/mongo-server.js';
 import { startNats, type NatsServer } from '../../helpers/nats-server.js';
 import { startProcess, type Started } from '../../helpers/processes.js';
+import { nodeEntry } from '../../helpers/node-entry.js';
 import { ns } from '../../unit/machine/fakes.js';
 
 const SECRET = 'machine-process-test-secret-0123456789';
@@ -15,7 +16,7 @@ const META = JSON.stringify({ host: 'h', platform: 'linux', happyCliVersion: '0.
 async function runOnce(env: NodeJS.ProcessEnv): Promise<void> {
   let proc: Started | null = null;
   try {
-    proc = await startProcess(process.execPath, ['--import', 'tsx', 'services/machine/main.ts'], {
+    proc = await startProcess(process.execPath, nodeEntry('services/machine/main'), {
       env: { ...process.env, TEAMHUB_INTERNAL_SECRET: SECRET, TEAMHUB_MACHINE_LISTEN: '127.0.0.1:0', TEAMHUB_LOG_LEVEL: 'warn', ...env },
       ready: /TEAMHUB_READY machine port=\d+/,
       name: 'machine-service',
@@ -62,7 +63,7 @@ describe('machine service process', function () {
   });
 
   it('when the configuration is invalid, then it exits 1 naming every problem', async () => {
-    const err = await startProcess(process.execPath, ['--import', 'tsx', 'services/machine/main.ts'], {
+    const err = await startProcess(process.execPath, nodeEntry('services/machine/main'), {
       env: { ...process.env, TEAMHUB_INTERNAL_SECRET: '', TEAMHUB_INTERNAL_SECRET_FILE: '', TEAMHUB_STORE: 'nope' },
       ready: /TEAMHUB_READY/,
       name: 'machine-service',

@@ -6,9 +6,13 @@ import { expect } from 'chai';
 import { AppError } from '../../../lib/errors.js';
 import { MachineDomain } from '../../../services/machine/domain.js';
 import { MachineEvents } from '../../../services/machine/events.js';
-import { recordToHapi } from '../../../services/machine/machine-proto.js';
+import { toProtoMachine } from '../../../services/machine/proto-map.js';
+import { toHapiMachine } from '../../../gateway/hapi/machine-view.js';
+import { byNamespace, type ByNamespace } from '../../unit/call-context.js';
 import type { MachineStore } from '../../../services/machine/store.js';
-import { RecordingSink, manualClock, ns, silentLog } from '../../unit/machine/fakes.js';
+import { RecordingSink, manualClock, ns } from '../../unit/machine/fakes.js';
+
+const recordToHapi = (r: Parameters<typeof toProtoMachine>[0]) => toHapiMachine(toProtoMachine(r));
 
 const alice = ns('alice');
 const bob = ns('bob');
@@ -26,7 +30,7 @@ async function rejection(p: Promise<unknown>): Promise<AppError> {
 
 export function machineStoreContract(makeStore: () => Promise<MachineStore>): void {
   let store: MachineStore;
-  let domain: MachineDomain;
+  let domain: ByNamespace<MachineDomain>;
   let sink: RecordingSink;
   let clock: ReturnType<typeof manualClock>;
   let n = 0;
@@ -43,14 +47,14 @@ export function machineStoreContract(makeStore: () => Promise<MachineStore>): vo
     store = await makeStore();
     sink = new RecordingSink();
     clock = manualClock();
-    domain = new MachineDomain(store, new MachineEvents(sink, silentLog), clock.now);
+    domain = byNamespace(new MachineDomain(store, new MachineEvents(sink), clock.now));
   });
 
   afterEach(async () => {
     await store.close();
   });
 
-  it('when a machine is registered the first time, then it answers the HAPI shape of transcript B', async () => {
+  it('when a machine is registered the first time, then it answers the reference hub\'s HAPI shape', async () => {
     const { record, created } = await reg(alice, 'machine-base-alice');
     expect(created).to.equal(true);
     const t = clock.now();
@@ -59,7 +63,7 @@ export function machineStoreContract(makeStore: () => Promise<MachineStore>): vo
     expect(JSON.stringify(recordToHapi((await domain.get(alice, 'machine-base-alice'))))).to.equal(expected);
   });
 
-  it('when metadata is {} or lacks a required key, then it is stored as null (transcript C)', async () => {
+  it('when metadata is {} or lacks a required key, then it is stored as null, as the reference hub does', async () => {
     expect((await reg(alice, uid('m-y'), {})).record.metadataJson).to.equal(null);
     expect((await reg(alice, uid('m-z'), { host: 'h', platform: 'linux' })).record.metadataJson).to.equal(null);
   });
@@ -71,7 +75,7 @@ export function machineStoreContract(makeStore: () => Promise<MachineStore>): vo
     expect(record.runnerStateVersion).to.equal(1);
   });
 
-  it('when alice re-registers with new metadata and runnerState offline, then seq/metadataVersion bump and runnerState stays null (transcript C)', async () => {
+  it('when alice re-registers with new metadata and runnerState offline, then seq/metadataVersion bump and runnerState stays null, as the reference hub does', async () => {
     const id = uid('shared-machine');
     const first = (await reg(alice, id)).record;
     clock.tick(197);

@@ -1,8 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import type { MongoClient } from 'mongodb';
-import { connectMongo } from '../../../lib/store/mongo.js';
 import { SqliteMachineStore } from '../../../services/machine/store-sqlite.js';
 import { MongoMachineStore } from '../../../services/machine/store-mongo.js';
 import { startMongo, type MongoServer } from '../../helpers/mongo-server.js';
@@ -17,30 +15,25 @@ describe('machine store contract: SQLite', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   machineStoreContract(async () => {
-    const store = SqliteMachineStore.open(path.join(dir, `machine-${i++}.db`));
-    await store.init();
-    await store.init(); // idempotent
-    return store;
+    const file = path.join(dir, `machine-${i++}.db`);
+    await (await SqliteMachineStore.open(file)).close();
+    return SqliteMachineStore.open(file); // opening again is harmless (schema made if missing)
   });
 });
 
 describe('machine store contract: MongoDB (jongodb)', function () {
   this.timeout(60_000);
   let mongo: MongoServer;
-  let client: MongoClient;
   before(async () => {
     mongo = await startMongo();
-    client = (await connectMongo(mongo.url, mongo.freshDbName())).client;
   });
   after(async () => {
-    await client?.close();
     await mongo?.stop();
   });
 
   machineStoreContract(async () => {
-    const store = new MongoMachineStore(client.db(mongo.freshDbName()));
-    await store.init();
-    await store.init();
-    return store;
+    const db = mongo.freshDbName();
+    await (await MongoMachineStore.open(mongo.url, db)).close();
+    return MongoMachineStore.open(mongo.url, db); // indexes made again: idempotent
   });
 });

@@ -4,15 +4,15 @@ import { RpcClient } from '../../../lib/grpc/client.js';
 import { buildGrpcServer, type BuiltServer } from '../../../lib/grpc/server.js';
 import { SessionServiceService } from '../../../lib/gen/teamhub/session/v1/session.js';
 import { CasResult } from '../../../lib/gen/teamhub/common/v1/common.js';
-import { EntityEvent } from '../../../lib/gen/teamhub/events/v1/events.js';
-import { EventPublisher } from '../../../lib/events/publisher.js';
-import { ensureEventStream, eventsJetStream } from '../../../lib/events/stream.js';
+import { seenEvent, type SeenEvent } from '../seen-events.js';
+import { startTestPipeline } from '../../helpers/event-pipeline.js';
+import type { EventPipeline } from '../../../lib/events/pipeline.js';
 import { entitySubject, namespaceWildcard } from '../../../lib/nats/subjects.js';
 import { AppError } from '../../../lib/errors.js';
 import { createRootLogger } from '../../../lib/logger.js';
 import type { Namespace } from '../../../lib/namespace.js';
 import { MongoSessionStore } from '../../../services/session/store-mongo.js';
-import { SESSION_HEALTH_NAME, SESSION_REFLECTION_PROTOS, sessionServices } from '../../../services/session/server.js';
+import { buildServices, HEALTH_NAME, REFLECTION_PROTOS } from '../../../services/session/server.js';
 import { startMongo, type MongoServer } from '../../helpers/mongo-server.js';
 import { startNats, type NatsServer } from '../../helpers/nats-server.js';
 import { waitFor } from '../../helpers/ports.js';
@@ -34,10 +34,11 @@ describe('session service over gRPC (real NATS + jongodb)', function () {
   let mongo: MongoServer;
   let nc: NatsConnection;
   let store: MongoSessionStore;
+  let events: EventPipeline;
   let server: BuiltServer;
   let client: RpcClient<typeof SessionServiceService>;
   let addr: string;
-  const seen = new Map<string, { subject: string; ev: EntityEvent }[]>();
+  const seen = new Map<string, { subject: string; ev: SeenEvent }[]>();
   const subs: Subscription[] = [];
 
   function watch(space: Namespace): void {
@@ -45,22 +46,22 @@ describe('session service over gRPC (real NATS + jongodb)', function () {
     subs.push(sub);
     seen.set(space, []);
     void (async () => {
-      for await (const m of sub) seen.get(space)!.push({ subject: m.subject, ev: EntityEvent.decode(m.data) });
+      for await (const m of sub) seen.get(space)!.push({ subject: m.subject, ev: seenEvent(m.subject, m.data) });
     })();
   }
 
   before(async () => {
     [nats, mongo] = await Promise.all([startNats(), startMongo()]);
     nc = await connect({ servers: nats.url });
-    await ensureEventStream(nc);
     store = await MongoSessionStore.open(mongo.url, mongo.freshDbName());
     const log = createRootLogger('session-test', 'silent');
     server = buildGrpcServer({
-      healthName: SESSION_HEALTH_NAME,
+      healthName: HEALTH_NAME,
       internalSecret: SECRET,
       log,
-      services: sessionServices({ store, sink: new EventPublisher(eventsJetStream(nc)), log }),
-      reflectionProtos: SESSION_REFLECTION_PROTOS,
+      services: buildServices({ store, sink: (events = await startTestPipeline(nc, store.outbox)).sink }),
+      aroundCall: events.aroundCall,
+      reflectionProtos: REFLECTION_PROTOS,
     });
     addr = `127.0.0.1:${await server.listen('127.0.0.1:0')}`;
     client = new RpcClient(SessionServiceService, addr, { internalSecret: SECRET });
@@ -73,6 +74,7 @@ describe('session service over gRPC (real NATS + jongodb)', function () {
     client?.close();
     subs.forEach((s) => s.unsubscribe());
     await server?.stop(1000);
+    await events?.close();
     await store?.close();
     await nc?.close();
     await Promise.all([nats?.stop(), mongo?.stop()]);
@@ -113,8 +115,8 @@ describe('session service over gRPC (real NATS + jongodb)', function () {
       return got.length >= 3 ? got : null;
     });
     expect(events.map((e) => e.ev.type)).to.deep.equal(['session-added', 'session-updated', 'message-received']);
-    expect(events[0]!.subject).to.equal(entitySubject(alice, 'session', sid, 'session-added'));
-    expect(events[2]!.subject).to.equal(entitySubject(alice, 'message', sid, 'message-received'));
+    expect(events[0]!.subject).to.equal(entitySubject(alice, 'session', sid, 'upserted'));
+    expect(events[2]!.subject).to.equal(entitySubject(alice, 'message', sid, 'appended'));
     expect(events[2]!.ev).to.include({ namespace: alice, sessionId: sid, origin: 'gw-a/s1' });
     expect(JSON.parse(events[0]!.ev.syncEventJson).data.metadata).to.deep.equal({ path: '/tmp/proj', host: 'peerhost' });
     expect(seen.get(bob)).to.deep.equal([]);
@@ -144,7 +146,7 @@ describe('session service over gRPC (real NATS + jongodb)', function () {
     await client.call('appendMessage', { namespace: alice, sessionId: id, contentJson: '{}', invoked: true }, { namespace: alice });
     expect((await client.call('setSessionActive', { namespace: alice, id, active: true, at: 5 }, { namespace: alice })).changed).to.equal(true);
     const busy = await refusal(client.call('deleteSession', { namespace: alice, id }, { namespace: alice }));
-    expect([busy.code, busy.message]).to.deep.equal(['failed_precondition', 'Session is active']);
+    expect([busy.code, busy.message]).to.deep.equal(['failed_precondition', 'Cannot delete active session. Archive it first.']);
     await client.call('endSession', { namespace: alice, id, at: 6, reason: 'completed' }, { namespace: alice });
     await client.call('deleteSession', { namespace: alice, id }, { namespace: alice });
     expect((await refusal(client.call('listMessages', { namespace: alice, sessionId: id, limit: 10 }, { namespace: alice }))).code).to.equal('not_found');

@@ -8,6 +8,7 @@ import { SessionServiceService } from '../../../lib/gen/teamhub/session/v1/sessi
 import type { Namespace } from '../../../lib/namespace.js';
 import { startNats, type NatsServer } from '../../helpers/nats-server.js';
 import { startProcess, type Started } from '../../helpers/processes.js';
+import { nodeEntry } from '../../helpers/node-entry.js';
 
 const SECRET = 'session-main-internal-secret-0123456789';
 
@@ -38,7 +39,7 @@ describe('session service main.ts as a real process', function () {
       TEAMHUB_STORE: 'sqlite',
       TEAMHUB_LOG_LEVEL: 'warn',
     };
-    proc = await startProcess(process.execPath, ['--import', 'tsx', 'services/session/main.ts'], { env, ready: /TEAMHUB_READY session port=\d+/, name: 'session' });
+    proc = await startProcess(process.execPath, nodeEntry('services/session/main'), { env, ready: /TEAMHUB_READY session port=\d+/, name: 'session' });
     const port = Number(/TEAMHUB_READY session port=(\d+)/.exec(proc.output())![1]);
     const client = new RpcClient(SessionServiceService, `127.0.0.1:${port}`, { internalSecret: SECRET });
     try {
@@ -54,7 +55,7 @@ describe('session service main.ts as a real process', function () {
 
   it('when the internal secret is missing, then it exits 1 with a clear config error', () => {
     const env = { ...process.env, TEAMHUB_INTERNAL_SECRET: '', TEAMHUB_INTERNAL_SECRET_FILE: '', TEAMHUB_NATS_URL: nats.url, TEAMHUB_DATA_DIR: dir };
-    const res = spawnSync(process.execPath, ['--import', 'tsx', 'services/session/main.ts'], { env, encoding: 'utf8', timeout: 30_000 });
+    const res = spawnSync(process.execPath, nodeEntry('services/session/main'), { env, encoding: 'utf8', timeout: 30_000 });
     expect(res.status).to.equal(1);
     expect(res.stderr).to.match(/TEAMHUB_INTERNAL_SECRET/);
   });

@@ -10,12 +10,16 @@ export function sessionRecord(ns: Namespace, over: Partial<SessionRecord> = {}):
     metadataJson: '{"path":"/p","host":"h"}', metadataVersion: 1, agentStateJson: null, agentStateVersion: 1, thinking: false,
     thinkingAt: 0, activeTurnStartedAt: null, backgroundTaskCount: 0, todosUpdatedAt: 0, teamStateUpdatedAt: 0, model: null,
     modelReasoningEffort: null, effort: null, serviceTier: null, hasConversationContent: false, pinned: false, todosJson: null,
-    teamStateJson: null, lastMessageSeq: 0, archived: false, permissionMode: null, ...over,
+    teamStateJson: null, lastMessageSeq: 0, archived: false, permissionMode: null, collaborationMode: null, copilotAgentMode: null,
+    globalPinned: false, pendingRequestsCount: 0, ...over,
   };
 }
 
 export function newMessage(ns: Namespace, sessionId: string, over: Partial<NewMessage> = {}): NewMessage {
-  return { id: randomUUID(), namespace: ns, sessionId, createdAt: 1_700_000_000_000, localId: null, contentJson: '{"role":"user"}', invokedAt: null, ...over };
+  return {
+    id: randomUUID(), namespace: ns, sessionId, createdAt: 1_700_000_000_000, localId: null, contentJson: '{"role":"user"}', invokedAt: null,
+    scheduledAt: null, deliveryState: 'queued', deliveryMode: null, ...over,
+  };
 }
 
 const ODD_JSON = '{"$where":"sleep(1000)","a.b":{"$gt":""},"__proto__":{"polluted":true},"path":"/p","host":"h","n":[1,2.5,null]}';
@@ -188,6 +192,108 @@ export function sessionStoreContract(name: string, open: () => Promise<{ store: 
       expect(await store.deleteInactiveSession(bob, s.id)).to.equal(false);
       expect(await store.getSession(alice, s.id)).to.deep.include({ metadataVersion: 1, active: false, lastMessageSeq: 1 });
       expect((await store.listMessages(alice, s.id, { afterSeq: 0, limit: 10 })).messages).to.deep.equal([m!.message]);
+    });
+
+    it("when listed in HAPI's order with a limit, then pinned, active and pending come first and the store cuts the page", async () => {
+      const plain = sessionRecord(alice, { updatedAt: 50 });
+      const fresh = sessionRecord(alice, { updatedAt: 90 });
+      const active = sessionRecord(alice, { active: true, updatedAt: 10 });
+      const waiting = sessionRecord(alice, { active: true, updatedAt: 5, pendingRequestsCount: 2 });
+      const pinned = sessionRecord(alice, { pinned: true, updatedAt: 1 });
+      const global = sessionRecord(alice, { globalPinned: true, updatedAt: 2 });
+      for (const s of [plain, fresh, active, waiting, pinned, global]) await store.insertSession(s);
+      await store.insertSession(sessionRecord(bob, { globalPinned: true }));
+      const ids = async (order: 'list' | 'updatedAt', limit: number) => (await store.listSessions(alice, { order, limit })).map((s) => s.id);
+      expect(await ids('list', 0)).to.deep.equal([global.id, pinned.id, waiting.id, active.id, fresh.id, plain.id]);
+      expect(await ids('list', 3)).to.deep.equal([global.id, pinned.id, waiting.id]);
+      expect(await ids('updatedAt', 2)).to.deep.equal([fresh.id, plain.id]);
+    });
+
+    it('when settings and pins are patched, then they read back and another namespace cannot patch them', async () => {
+      const s = sessionRecord(alice);
+      await store.insertSession(s);
+      const patched = await store.patchSession(alice, s.id, { model: 'opus', collaborationMode: 'plan', copilotAgentMode: null, permissionMode: 'yolo', globalPinned: true });
+      expect(patched).to.deep.include({ model: 'opus', collaborationMode: 'plan', copilotAgentMode: null, permissionMode: 'yolo', globalPinned: true, pinned: false, updatedAt: s.updatedAt });
+      expect(await store.getSession(alice, s.id)).to.deep.equal(patched);
+      expect(await store.patchSession(bob, s.id, { model: 'x' })).to.equal(null);
+      const cas = await store.casDocument(alice, s.id, 'agentState', 1, '{"requests":{"a":{},"b":{}}}', 7, { pendingRequestsCount: 2 });
+      expect(cas).to.deep.include({ pendingRequestsCount: 2, agentStateVersion: 2 });
+    });
+
+    it('when a rewind truncates from a localId, then it and every later message go and the replacements take fresh seqs', async () => {
+      const s = sessionRecord(alice);
+      await store.insertSession(s);
+      const at = (n: number) => 1_700_000_000_000 + n;
+      await store.appendMessage(alice, newMessage(alice, s.id, { localId: 'u1', createdAt: at(1), invokedAt: at(1) }));
+      await store.appendMessage(alice, newMessage(alice, s.id, { createdAt: at(2), invokedAt: at(2) }));
+      await store.appendMessage(alice, newMessage(alice, s.id, { localId: 'u2', createdAt: at(3), invokedAt: at(5) }));
+      await store.appendMessage(alice, newMessage(alice, s.id, { createdAt: at(4), invokedAt: at(4) }));
+      await store.appendMessage(alice, newMessage(alice, s.id, { createdAt: at(6), invokedAt: at(6) }));
+      expect(await store.truncateMessagesFrom(bob, s.id, 'u2', [], () => 'x')).to.equal(null);
+      expect(await store.truncateMessagesFrom(alice, s.id, 'nope', [], () => 'x')).to.equal(null);
+      let n = 0;
+      const res = await store.truncateMessagesFrom(alice, s.id, 'u2', [{ contentJson: '{"r":1}', createdAt: at(7), localId: null, invokedAt: at(7) }], () => `r-${++n}`);
+      expect(res).to.deep.equal({ deleted: 2, inserted: 1 });
+      const left = (await store.listMessages(alice, s.id, { afterSeq: 0, limit: 50 })).messages;
+      // u2 was invoked at 5: the message created at 4 (invoked at 4) stays, the one at 6 goes.
+      expect(left.map((m) => [m.seq, m.localId])).to.deep.equal([[1, 'u1'], [2, null], [4, null], [6, null]]);
+      expect(left.at(-1)).to.deep.include({ id: 'r-1', contentJson: '{"r":1}' });
+      expect((await store.getSession(alice, s.id))!.lastMessageSeq).to.equal(6);
+    });
+
+    it('when history is checked, then queued local messages are counted and the boundary must be invoked', async () => {
+      const s = sessionRecord(alice);
+      await store.insertSession(s);
+      await store.appendMessage(alice, newMessage(alice, s.id, { localId: 'done', invokedAt: 5 }));
+      await store.appendMessage(alice, newMessage(alice, s.id, { localId: 'waiting', invokedAt: null }));
+      expect(await store.historyState(alice, s.id, 'done')).to.deep.equal({ queued: 1, boundaryInvoked: true });
+      expect(await store.historyState(alice, s.id, 'waiting')).to.deep.equal({ queued: 1, boundaryInvoked: false });
+      expect(await store.historyState(alice, s.id)).to.deep.equal({ queued: 1, boundaryInvoked: false });
+      expect(await store.historyState(bob, s.id, 'done')).to.deep.equal({ queued: 0, boundaryInvoked: false });
+    });
+
+    it('when a fork copies a transcript, then the invoked messages before the boundary arrive in order with fresh ids', async () => {
+      const src = sessionRecord(alice);
+      const child = sessionRecord(alice);
+      const foreign = sessionRecord(bob);
+      for (const s of [src, child, foreign]) await store.insertSession(s);
+      await store.appendMessage(alice, newMessage(alice, src.id, { localId: 'a', contentJson: '{"n":1}', createdAt: 1, invokedAt: 1 }));
+      await store.appendMessage(alice, newMessage(alice, src.id, { contentJson: '{"n":2}', createdAt: 2, invokedAt: 3 }));
+      await store.appendMessage(alice, newMessage(alice, src.id, { localId: 'q', contentJson: '{"n":3}', createdAt: 2, invokedAt: null }));
+      await store.appendMessage(alice, newMessage(alice, src.id, { localId: 'b', contentJson: '{"n":4}', createdAt: 4, invokedAt: 4 }));
+      let n = 0;
+      expect(await store.copyInvokedMessages(alice, src.id, child.id, 'missing', () => `c-${++n}`)).to.equal(null);
+      expect(await store.copyInvokedMessages(bob, src.id, foreign.id, undefined, () => `c-${++n}`)).to.deep.equal({ copied: 0, localIds: [] });
+      expect(await store.copyInvokedMessages(alice, src.id, child.id, 'b', () => `c-${++n}`)).to.deep.equal({ copied: 2, localIds: ['a'] });
+      const copied = (await store.listMessages(alice, child.id, { afterSeq: 0, limit: 10 })).messages;
+      expect(copied.map((m) => [m.seq, m.contentJson, m.localId, m.invokedAt])).to.deep.equal([[1, '{"n":1}', 'a', 1], [2, '{"n":2}', null, 3]]);
+      expect(copied.every((m) => m.id.startsWith('c-'))).to.equal(true);
+      expect(await store.getSession(alice, child.id)).to.deep.include({ lastMessageSeq: 2, hasConversationContent: true });
+      expect((await store.listMessages(bob, foreign.id, { afterSeq: 0, limit: 10 })).messages).to.deep.equal([]);
+    });
+
+    it('when a fork copies more messages than one page, then all of them arrive in order', async function () {
+      // 620 appends one by one, each a few round trips with a journalled write on the Mongo test
+      // server (about 25 s on a busy machine); the copy itself is two batches.
+      this.timeout(90_000);
+      const src = sessionRecord(alice);
+      const child = sessionRecord(alice);
+      await store.insertSession(src);
+      await store.insertSession(child);
+      for (let i = 1; i <= 620; i++) await store.appendMessage(alice, newMessage(alice, src.id, { contentJson: `{"n":${i}}`, createdAt: i, invokedAt: i }));
+      let n = 0;
+      expect((await store.copyInvokedMessages(alice, src.id, child.id, undefined, () => `p-${++n}`))?.copied).to.equal(620);
+      const last = (await store.listMessages(alice, child.id, { beforeSeq: Number.MAX_SAFE_INTEGER, limit: 2 })).messages;
+      expect(last.map((m) => [m.seq, m.contentJson])).to.deep.equal([[619, '{"n":619}'], [620, '{"n":620}']]);
+    });
+
+    it('when message stats are read, then count and UTF-8 content bytes are of that session only', async () => {
+      const s = sessionRecord(alice);
+      await store.insertSession(s);
+      await store.appendMessage(alice, newMessage(alice, s.id, { contentJson: '"é"' }));
+      await store.appendMessage(alice, newMessage(alice, s.id, { contentJson: '{}' }));
+      expect(await store.messageStats(alice, s.id)).to.deep.equal({ count: 2, contentBytes: 6 });
+      expect(await store.messageStats(bob, s.id)).to.deep.equal({ count: 0, contentBytes: 0 });
     });
   });
 }

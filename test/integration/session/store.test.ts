@@ -8,7 +8,7 @@ import { sessionStoreContract } from './store-contract.js';
 
 sessionStoreContract('sqlite (temp file)', async () => {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'teamhub-session-'));
-  const store = SqliteSessionStore.open(path.join(dir, 'session.db'));
+  const store = await SqliteSessionStore.open(path.join(dir, 'session.db'));
   return {
     store,
     cleanup: async () => {

@@ -1,4 +1,3 @@
-import { openSqlite } from '../../../lib/store/sqlite.js';
 import { createRootLogger } from '../../../lib/logger.js';
 import type { RevocationEvent } from '../../../lib/gen/teamhub/events/v1/events.js';
 import { SqliteAuthStore } from '../../../services/auth/store-sqlite.js';
@@ -22,10 +21,10 @@ export function testSecrets(baseToken: string): HubSecrets {
 }
 
 /** A CredentialService over an in-memory SQLite store (a real store, no network). */
-export function credentialService(baseToken: string, mode: NamespaceMode = 'open', opts: { limit?: number; bot?: string } = {}) {
-  const store = new SqliteAuthStore(openSqlite(':memory:'));
+export async function credentialService(baseToken: string, mode: NamespaceMode = 'open', opts: { limit?: number; bot?: string } = {}) {
+  const store = await SqliteAuthStore.open(':memory:');
   const events: RevocationEvent[] = [];
-  const throttle = new FailureThrottle(store, { limit: opts.limit ?? 1000, windowMs: 60_000 });
+  const throttle = new FailureThrottle(store, { limit: opts.limit ?? 1000, windowMs: 60_000, trustMs: 30 * 24 * 3600_000 });
   const audit = new AuditLog(store, silentLog);
   const svc = new CredentialService({
     store,

@@ -2,7 +2,6 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, writeFileSync, statSync, existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { openSqlite } from '../../../lib/store/sqlite.js';
 import { SqliteAuthStore } from '../../../services/auth/store-sqlite.js';
 import { HubTokenError, isWeakToken, normalizeHubToken, settingsFileToken } from '../../../services/auth/hub-token.js';
 import { resolveSecrets } from '../../../services/auth/secrets.js';
@@ -83,7 +82,7 @@ describe('hub token with a colon', () => {
 describe('hub secrets resolution', () => {
   it('when nothing is configured, then a 43-char token is generated, bannered once, and kept across restarts', async () => {
     const dir = tmpDir();
-    const store = new SqliteAuthStore(openSqlite(path.join(dir, 'auth.db')));
+    const store = await SqliteAuthStore.open(path.join(dir, 'auth.db'));
     const first = capture();
     const s1 = await resolveSecrets(store, baseOpts(dir), silentLog, first.io);
     expect(s1.baseToken).to.match(/^[A-Za-z0-9_-]{43}$/);
@@ -99,7 +98,7 @@ describe('hub secrets resolution', () => {
 
   it('when env, settings file and store all hold a token, then env wins, then the settings file, then the store', async () => {
     const dir = tmpDir();
-    const store = new SqliteAuthStore(openSqlite(':memory:'));
+    const store = await SqliteAuthStore.open(':memory:');
     writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ cliApiToken: 'settings-token-0123456789' }));
     const withEnv = await resolveSecrets(store, { ...baseOpts(dir), envBaseToken: 'env-token-0123456789:oops' }, silentLog, capture().io);
     expect(withEnv).to.include({ baseToken: 'env-token-0123456789', baseTokenSource: 'env' });
@@ -113,19 +112,19 @@ describe('hub secrets resolution', () => {
   it('when the env token has a suffix, then one warning names env and the suffix on stderr', async () => {
     const dir = tmpDir();
     const c = capture();
-    await resolveSecrets(new SqliteAuthStore(openSqlite(':memory:')), { ...baseOpts(dir), envBaseToken: 'base:oops' }, silentLog, c.io);
+    await resolveSecrets(await SqliteAuthStore.open(':memory:'), { ...baseOpts(dir), envBaseToken: 'base:oops' }, silentLog, c.io);
     expect(c.err.filter((l) => l.includes('namespace suffix'))).to.deep.equal([
       '[WARN] CLI_API_TOKEN from env includes namespace suffix "oops"; using the base token only',
     ]);
     expect(c.err.join('\n')).to.contain('appears to be weak');
   });
 
-  it('when overrides and a secret file are configured, then they apply, the file is 0600, and tokens are announced', async () => {
+  it('when overrides and a secret file are configured, then they apply, the file is 0600, and only the base token is announced', async () => {
     const dir = tmpDir();
     const c = capture();
     const file = path.join(dir, 'run', 'internal-secret');
     const s = await resolveSecrets(
-      new SqliteAuthStore(openSqlite(':memory:')),
+      await SqliteAuthStore.open(':memory:'),
       { ...baseOpts(dir), adminTokenOverride: 'admin-override-0123456789', internalSecretOverride: 'internal-override-0123', internalSecretFile: file, announceSecrets: true },
       silentLog,
       c.io,
@@ -133,7 +132,26 @@ describe('hub secrets resolution', () => {
     expect(s).to.include({ adminToken: 'admin-override-0123456789', internalSecret: 'internal-override-0123' });
     expect(readFileSync(file, 'utf8').trim()).to.equal('internal-override-0123');
     expect(statSync(file).mode & 0o777).to.equal(0o600);
-    expect(c.out).to.deep.equal([`TEAMHUB_BASE_TOKEN=${s.baseToken}`, 'TEAMHUB_ADMIN_TOKEN=admin-override-0123456789']);
+    // The operator chose the admin token: it is never printed.
+    expect(c.out).to.deep.equal([`TEAMHUB_BASE_TOKEN=${s.baseToken}`]);
     expect(existsSync(path.join(dir, 'settings.json'))).to.equal(false);
+  });
+
+  it('when the admin token is generated, then it is announced on that start only and kept in its 0600 file', async () => {
+    const dir = tmpDir();
+    const store = await SqliteAuthStore.open(':memory:');
+    const adminTokenFile = path.join(dir, 'admin-token');
+    const opts = { ...baseOpts(dir), announceSecrets: true, adminTokenFile };
+    const first = capture();
+    const s = await resolveSecrets(store, opts, silentLog, first.io);
+    expect(first.out).to.deep.equal([`TEAMHUB_BASE_TOKEN=${s.baseToken}`, `TEAMHUB_ADMIN_TOKEN=${s.adminToken}`, `TEAMHUB_ADMIN_TOKEN_FILE=${adminTokenFile}`]);
+    expect(readFileSync(adminTokenFile, 'utf8').trim()).to.equal(s.adminToken);
+    expect(statSync(adminTokenFile).mode & 0o777).to.equal(0o600);
+
+    const again = capture();
+    const s2 = await resolveSecrets(store, opts, silentLog, again.io);
+    expect(s2.adminToken).to.equal(s.adminToken);
+    expect(again.out).to.deep.equal([`TEAMHUB_BASE_TOKEN=${s.baseToken}`, `TEAMHUB_ADMIN_TOKEN_FILE=${adminTokenFile}`]);
+    expect(again.err.join('\n')).to.not.include(s.adminToken);
   });
 });

@@ -1,6 +1,10 @@
 import { expect } from 'chai';
 import { AppError } from '../../../lib/errors.js';
 import { credentialService } from './fixtures.js';
+import { testHubContext } from '../call-context.js';
+
+type Svc = Awaited<ReturnType<typeof credentialService>>['svc'];
+const HUB = testHubContext();
 
 async function outcome(p: Promise<{ namespace: string }>): Promise<string> {
   try {
@@ -46,33 +50,36 @@ const TABLE: [string, string][] = [
 ];
 
 describe('access token grammar (open mode, base token "base")', () => {
-  const { svc } = credentialService('base');
+  let svc: Svc;
+  before(async () => ({ svc } = await credentialService('base')));
   for (const [token, expected] of TABLE) {
     it(`when the token is ${JSON.stringify(token.length > 40 ? `${token.slice(0, 30)}…(${token.length})` : token)}, then ${expected.slice(0, 40)}`, async () => {
-      expect(await outcome(svc.resolve(token, '10.0.0.1', 'cli'))).to.equal(expected);
+      expect(await outcome(svc.resolve(HUB, token, '10.0.0.1', 'cli'))).to.equal(expected);
     });
   }
 
   it('when IssueWebToken gets a bad token, then the text is HAPI\'s "Invalid access token"', async () => {
-    expect(await outcome(svc.issueWebToken({ accessToken: 'wrong:alice' }, '10.0.0.1'))).to.equal('unauthenticated:Invalid access token');
+    expect(await outcome(svc.issueWebToken(HUB, { accessToken: 'wrong:alice' }, '10.0.0.1'))).to.equal('unauthenticated:Invalid access token');
   });
 });
 
 describe('access token grammar (open mode, base token "a:b")', () => {
-  const { svc } = credentialService('a:b');
+  let svc: Svc;
+  before(async () => ({ svc } = await credentialService('a:b')));
   it('when the token is a:b:alice, then namespace alice (last colon wins)', async () => {
-    expect(await outcome(svc.resolve('a:b:alice', '10.0.0.1', 'cli'))).to.equal('ns=alice');
+    expect(await outcome(svc.resolve(HUB, 'a:b:alice', '10.0.0.1', 'cli'))).to.equal('ns=alice');
   });
   it('when the token is a:b alone, then refused (it parses as base "a", namespace "b")', async () => {
-    expect(await outcome(svc.resolve('a:b', '10.0.0.1', 'cli'))).to.equal(INVALID);
+    expect(await outcome(svc.resolve(HUB, 'a:b', '10.0.0.1', 'cli'))).to.equal(INVALID);
   });
 });
 
 describe('registered mode refuses base-token credentials', () => {
-  const { svc } = credentialService('base', 'registered');
+  let svc: Svc;
+  before(async () => ({ svc } = await credentialService('base', 'registered')));
   for (const token of ['base', 'base:alice', '', 'anything']) {
     it(`when the token is ${JSON.stringify(token)}, then Invalid token`, async () => {
-      expect(await outcome(svc.resolve(token, '10.0.0.1', 'cli'))).to.equal(INVALID);
+      expect(await outcome(svc.resolve(HUB, token, '10.0.0.1', 'cli'))).to.equal(INVALID);
     });
   }
 });

@@ -9,7 +9,7 @@ import type { Authenticator, GatewayDeps, ServiceClients } from '../../../gatewa
 
 type Call = (method: string, req: unknown, scope: unknown) => Promise<unknown>;
 
-function fakeDeps(calls: { machine?: Call; auth?: Call; resolve?: (t: string) => Promise<Namespace> }): GatewayDeps {
+function fakeDeps(calls: { machine?: Call; auth?: Call; resolve?: (t: string) => Promise<Namespace> }, logTo?: { env: Record<string, string>; lines: Array<Record<string, any>> }): GatewayDeps {
   const client = (fn?: Call) => ({ call: fn ?? (async () => ({})), close: () => {} });
   const auth: Authenticator = {
     resolveAccessToken: calls.resolve ?? (async (t) => (t.endsWith(':alice') ? ('alice' as Namespace) : Promise.reject(new AppError('unauthenticated', 'Invalid token')))),
@@ -18,8 +18,8 @@ function fakeDeps(calls: { machine?: Call; auth?: Call; resolve?: (t: string) =>
     close: async () => {},
   };
   return {
-    cfg: loadGatewayConfig({ TEAMHUB_INTERNAL_SECRET: 'a-strong-internal-secret', CORS_ORIGINS: 'http://ok.test', TEAMHUB_MAX_BODY_BYTES: '2048' }),
-    log: pino({ level: 'silent' }),
+    cfg: loadGatewayConfig({ TEAMHUB_INTERNAL_SECRET: 'a-strong-internal-secret', CORS_ORIGINS: 'http://ok.test', TEAMHUB_MAX_BODY_BYTES: '2048', ...logTo?.env }),
+    log: logTo ? pino({ level: 'info' }, { write: (l: string) => void logTo.lines.push(JSON.parse(l)) }) : pino({ level: 'silent' }),
     clients: { auth: client(calls.auth), session: client(), machine: client(calls.machine) } as unknown as ServiceClients,
     nc: {} as GatewayDeps['nc'],
     auth,
@@ -30,6 +30,27 @@ function fakeDeps(calls: { machine?: Call; auth?: Call; resolve?: (t: string) =>
 describe('gateway HTTP app (fake services)', () => {
   let app: FastifyInstance;
   afterEach(async () => app?.close());
+
+  it('when the gateway logs at info, then requests are not logged by default, and are with TEAMHUB_REQUEST_LOG_LEVEL=info', async () => {
+    const quiet = { env: {}, lines: [] as Array<Record<string, any>> };
+    app = await buildHttpApp(fakeDeps({ machine: async () => Promise.reject(new AppError('not_found', 'Machine not found')) }, quiet));
+    expect((await app.inject({ method: 'GET', url: '/cli/machines/x', headers: { authorization: 'Bearer b:alice' } })).statusCode).to.equal(404);
+    expect(quiet.lines.filter((l) => /request/.test(l.msg))).to.deep.equal([]);
+    await app.close();
+
+    const loud = { env: { TEAMHUB_REQUEST_LOG_LEVEL: 'info' }, lines: [] as Array<Record<string, any>> };
+    app = await buildHttpApp(fakeDeps({ machine: async () => Promise.reject(new AppError('not_found', 'Machine not found')) }, loud));
+    expect((await app.inject({ method: 'GET', url: '/cli/machines/x', headers: { authorization: 'Bearer b:alice' }, remoteAddress: '10.0.0.7' })).statusCode).to.equal(404);
+    const [incoming, completed, ...rest] = loud.lines.filter((l) => /request/.test(l.msg))
+    expect(rest).to.deep.equal([]);
+    expect(incoming).to.deep.include({ level: 30, msg: 'incoming request' });
+    expect(incoming!.req).to.include({ method: 'GET', url: '/cli/machines/x', remoteAddress: '10.0.0.7' });
+    expect(completed).to.deep.include({ level: 30, msg: 'request completed', res: { statusCode: 404 } });
+    expect(completed!.responseTime).to.be.a('number');
+    expect(completed!.reqId).to.equal(incoming!.reqId);
+    // The bearer token is in no request line.
+    expect(JSON.stringify(loud.lines)).to.not.include('b:alice');
+  });
 
   it('when a service throws a non-AppError, then 500 Internal error without internals', async () => {
     app = await buildHttpApp(fakeDeps({ machine: async () => Promise.reject(new Error('db password is hunter2')) }));

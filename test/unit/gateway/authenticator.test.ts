@@ -9,13 +9,13 @@ import type { ServiceClients } from '../../../gateway/deps.js';
 
 const SECRET = new Uint8Array(32).fill(7);
 
-function harness(resolve: (token: string) => Promise<{ namespace: string }>) {
+function harness(resolve: (token: string) => Promise<{ namespace: string }>, verifier: () => Record<string, unknown> = () => ({})) {
   let onMsg: ((err: Error | null, msg: { data: Uint8Array }) => void) | undefined;
   const calls: string[] = [];
   const auth = {
     call: async (method: string, req: { accessToken?: string }) => {
       calls.push(method);
-      if (method === 'getJwtVerifier') return { jwtSecret: Buffer.from(SECRET), revoked: [], revokedBefore: {} };
+      if (method === 'getJwtVerifier') return { jwtSecret: Buffer.from(SECRET), revoked: [], revokedBefore: {}, registeredMode: false, namespaceTokenSha256: {}, ...verifier() };
       if (method === 'resolveAccessToken') return resolve(req.accessToken ?? '');
       throw new Error(`unexpected ${method}`);
     },
@@ -86,6 +86,48 @@ describe('gateway authenticator', () => {
     expect((await a.verifyWebToken(two.token)).jti).to.equal(two.jti);
     publish({ namespace: 'alice', revokedBefore: Date.now() + 1, credentialsChanged: true });
     await expectInvalid(a.verifyWebToken(two.token));
+    await a.close();
+  });
+});
+
+describe('gateway authenticator: what it tells live connections', () => {
+  it('when a revocation event arrives, then watchers get what it revoked and the list is not fetched again', async () => {
+    const { a, calls, publish } = harness(async () => ({ namespace: 'alice' }));
+    await a.start();
+    const seen: unknown[] = [];
+    a.watchRevocations((n) => seen.push(n));
+    publish({ namespace: 'alice', jti: 'j1', expiresAt: 99 });
+    publish({ namespace: 'alice', revokedBefore: 5, credentialsChanged: true, tokenSha256: 'ab'.repeat(32) });
+    expect(seen).to.deep.equal([
+      { namespace: 'alice', jti: 'j1', revokedBefore: undefined, tokenSha256: undefined },
+      { namespace: 'alice', jti: undefined, revokedBefore: 5, tokenSha256: 'ab'.repeat(32) },
+    ]);
+    expect(calls.filter((c) => c === 'getJwtVerifier'), 'one fetch at start only').to.have.length(1);
+    await a.close();
+  });
+
+  it("when the list is refreshed in registered mode, then a socket of a token that is no longer its namespace's is revoked; one opened after the question is not judged", async () => {
+    let hashes: Record<string, string> = { alice: 'old-hash' };
+    const { a } = harness(async () => ({ namespace: 'alice' }), () => ({ registeredMode: true, namespaceTokenSha256: hashes }));
+    const refreshed: unknown[] = [];
+    a.watchRevocations((n) => refreshed.push(n));
+    const before = Date.now() - 1;
+    await a.start();
+    expect(refreshed).to.deep.equal([null]);
+    const alice = 'alice' as Namespace;
+    expect(a.isAccessTokenRevoked({ namespace: alice, tokenHash: 'old-hash', openedAt: before })).to.equal(false);
+    hashes = { alice: 'new-hash' };
+    await (a as unknown as { refresh(): Promise<unknown> }).refresh();
+    expect(a.isAccessTokenRevoked({ namespace: alice, tokenHash: 'old-hash', openedAt: before })).to.equal(true);
+    expect(a.isAccessTokenRevoked({ namespace: 'bob' as Namespace, tokenHash: 'x', openedAt: before }), 'a revoked or unknown namespace').to.equal(true);
+    expect(a.isAccessTokenRevoked({ namespace: alice, tokenHash: 'brand-new', openedAt: Date.now() + 1000 })).to.equal(false);
+    await a.close();
+  });
+
+  it('when the hub is in open mode, then no access token is judged by the list', async () => {
+    const { a } = harness(async () => ({ namespace: 'alice' }));
+    await a.start();
+    expect(a.isAccessTokenRevoked({ namespace: 'alice' as Namespace, tokenHash: 'whatever', openedAt: 0 })).to.equal(false);
     await a.close();
   });
 });

@@ -11,7 +11,7 @@ describe('gateway config', () => {
     expect(c.corsOrigins).to.deep.equal(['http://localhost:3006']);
     expect(c).to.include({ authAddr: '127.0.0.1:50151', sessionAddr: '127.0.0.1:50152', machineAddr: '127.0.0.1:50153' });
     expect(c).to.include({ maxBodyBytes: 8 * 1024 * 1024, sessionTimeoutMs: 30_000, machineTimeoutMs: 45_000, sweepIntervalMs: 5_000 });
-    expect(c).to.include({ rpcTimeoutMs: 30_000, replicaLeaseMs: 10_000, sseHeartbeatMs: 30_000 });
+    expect(c).to.include({ rpcTimeoutMs: 30_000, replicaLeaseMs: 10_000, sseHeartbeatMs: 30_000, sessionTransitionWaitMs: 15_000 });
     expect(c.webDir.endsWith('web/dist')).to.equal(true);
   });
 

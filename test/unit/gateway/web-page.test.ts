@@ -32,6 +32,8 @@ describe('gateway web page (static files + SPA fallback)', () => {
       expect(res.headers['content-type']).to.match(/^text\/html/);
       expect(res.headers['cache-control']).to.equal('no-cache');
       expect(String(res.headers['content-security-policy'])).to.include("script-src 'self'");
+      // Framed only by the page itself and Telegram's web clients (a Mini App is framed there).
+      expect(String(res.headers['content-security-policy'])).to.include("frame-ancestors 'self' https://web.telegram.org https://webk.telegram.org https://webz.telegram.org");
       expect(res.body).to.include('<title>page</title>');
     }
   });

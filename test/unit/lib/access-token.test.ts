@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { parseAccessToken, constantTimeEquals } from '../../../lib/access-token.js';
 
-describe('access token grammar (HAPI §2.2)', () => {
+describe('access token grammar (HAPI: base[:namespace], the last colon splits)', () => {
   const cases: [string, { baseToken: string; namespace: string } | null][] = [
     ['tok', { baseToken: 'tok', namespace: 'default' }],
     ['tok:alice', { baseToken: 'tok', namespace: 'alice' }],

@@ -3,7 +3,8 @@ import { MachineDomain } from '../../../services/machine/domain.js';
 import { MachineEvents } from '../../../services/machine/events.js';
 import { SqliteMachineStore } from '../../../services/machine/store-sqlite.js';
 import { AppError } from '../../../lib/errors.js';
-import { RecordingSink, countingStore, manualClock, ns, silentLog } from './fakes.js';
+import { RecordingSink, countingStore, manualClock, ns } from './fakes.js';
+import { byNamespace, type ByNamespace } from '../call-context.js';
 
 const alice = ns('alice');
 const bob = ns('bob');
@@ -12,7 +13,7 @@ const META = { host: 'peerhost', platform: 'linux', happyCliVersion: '0.30.7' };
 describe('machine domain (events and writes)', () => {
   let sink: RecordingSink;
   let counted: ReturnType<typeof countingStore>;
-  let domain: MachineDomain;
+  let domain: ByNamespace<MachineDomain>;
   let clock: ReturnType<typeof manualClock>;
 
   const reg = (space = alice, id = 'm1', metadata: unknown = META, runnerState?: unknown) =>
@@ -24,12 +25,11 @@ describe('machine domain (events and writes)', () => {
     });
 
   beforeEach(async () => {
-    const inner = SqliteMachineStore.open(':memory:');
-    await inner.init();
+    const inner = await SqliteMachineStore.open(':memory:');
     counted = countingStore(inner);
     sink = new RecordingSink();
     clock = manualClock();
-    domain = new MachineDomain(counted.store, new MachineEvents(sink, silentLog), clock.now);
+    domain = byNamespace(new MachineDomain(counted.store, new MachineEvents(sink), clock.now));
   });
 
   it('when a machine is created, then one machine-updated event with the full HAPI machine goes to its namespace', async () => {

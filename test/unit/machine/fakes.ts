@@ -1,26 +1,11 @@
-import type { EntityEventInput, EventSink } from '../../../lib/events/publisher.js';
 import type { Namespace } from '../../../lib/namespace.js';
-import { pino } from 'pino';
+import { parseNamespace } from '../../../lib/namespace.js';
 import type { MachineStore } from '../../../services/machine/store.js';
+import { RecordingSink, silentLog } from '../call-context.js';
 
-export const silentLog = pino({ level: 'silent' });
+export { RecordingSink, silentLog };
 
-export const ns = (s: string) => s as Namespace;
-
-/** Records every published event; `failing` makes publish reject (the domain must not care). */
-export class RecordingSink implements EventSink {
-  readonly events: { ns: Namespace; input: EntityEventInput }[] = [];
-  failing = false;
-
-  async publish(n: Namespace, input: EntityEventInput): Promise<void> {
-    if (this.failing) throw new Error('nats down');
-    this.events.push({ ns: n, input });
-  }
-
-  clear(): void {
-    this.events.length = 0;
-  }
-}
+export const ns = (s: string): Namespace => parseNamespace(s);
 
 const WRITES = new Set(['setHealth', 'insert', 'cas', 'setActive', 'adminDelete', 'adminTransfer']);
 

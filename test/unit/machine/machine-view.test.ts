@@ -1,8 +1,9 @@
 import { expect } from 'chai';
-import { isValidMachineMetadata, toHapiMachine } from '../../../lib/hapi/machine-view.js';
+import { toHapiMachine } from '../../../gateway/hapi/machine-view.js';
+import { isValidMachineMetadata } from '../../../services/machine/documents.js';
 
 describe('HAPI machine view', () => {
-  it('when a machine has no documents, then metadata, runnerState and health are null (transcript C m-y)', () => {
+  it('when a machine has no documents, then metadata, runnerState and health are null, as the reference hub answers', () => {
     const json = JSON.stringify(
       toHapiMachine({ id: 'm-y', namespace: 'alice', seq: 0, createdAt: 5, updatedAt: 5, active: false, activeAt: 5, metadataVersion: 1, runnerStateVersion: 1 }),
     );

@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import { AppError } from '../../../lib/errors.js';
 import type { Namespace } from '../../../lib/namespace.js';
 import { CasResult } from '../../../lib/gen/teamhub/common/v1/common.js';
-import { attachMachineHandlers } from '../../../gateway/live/machine-socket.js';
+import { attachMachineHandlers } from '../../../gateway/routes/socket-machine.js';
 import type { LivenessKind, SocketContext } from '../../../gateway/live/socket-context.js';
 
 const NS = 'alice' as Namespace;
@@ -16,7 +16,9 @@ function harness(opts: { machineId?: string; handshakeId?: string; machines: Rec
   const errors: unknown[][] = [];
   const calls: { method: string; req: Record<string, unknown> }[] = [];
   const machine = {
-    call: async (method: string, req: Record<string, unknown>) => {
+    call: async (method: string, body: Record<string, unknown>, scope: { namespace: string }) => {
+      // The client fills the body's namespace from the call's context.
+      const req: Record<string, unknown> = { ...body, namespace: scope.namespace };
       calls.push({ method, req });
       const owner = opts.machines[req.id as string];
       if (owner === undefined) throw new AppError('not_found', 'Machine not found');
@@ -38,6 +40,7 @@ function harness(opts: { machineId?: string; handshakeId?: string; machines: Rec
     },
     origin: 'r/s',
     machineId: opts.machineId,
+    call: () => ({ namespace: NS, requestId: 'req-test', log: { warn: () => {}, error: () => {} } }),
     emitError: (...args: unknown[]) => errors.push(args),
   } as unknown as SocketContext;
   attachMachineHandlers(ctx);

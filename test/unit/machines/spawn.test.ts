@@ -3,13 +3,14 @@ import { AppError } from '../../../lib/errors.js';
 import type { Namespace } from '../../../lib/namespace.js';
 import type { Machine } from '../../../lib/gen/teamhub/machine/v1/machine.js';
 import type { GatewayDeps } from '../../../gateway/deps.js';
-import type { LiveHandle } from '../../../gateway/live/index.js';
-import { normalizeSpawnAck, spawnOnMachine, spawnParams, SpawnBody } from '../../../gateway/routes/api-machines.js';
+import { normalizeSpawnAck, spawnOnMachine, spawnParams, SpawnBody, type MachineRpc as LiveHandle } from '../../../gateway/routes/machine-spawn.js';
+import type { CallContext } from '../../../lib/context.js';
 import { pickMachine } from '../../../gateway/routes/api-session-resume.js';
 
 const ns = 'alice' as Namespace;
 const silent = { warn: () => {}, info: () => {}, error: () => {} };
 const deps = { cfg: { rpcTimeoutMs: 30_000 }, log: silent } as unknown as GatewayDeps;
+const ctx = { namespace: ns, requestId: 'req-test', log: silent } as unknown as CallContext;
 
 function fakeLive(opts: { online?: boolean; rpc?: () => Promise<unknown> }): LiveHandle & { calls: unknown[][] } {
   const calls: unknown[][] = [];
@@ -21,7 +22,7 @@ function fakeLive(opts: { online?: boolean; rpc?: () => Promise<unknown> }): Liv
     },
     isMachineOnline: async () => opts.online ?? true,
     close: async () => {},
-  } as LiveHandle & { calls: unknown[][] };
+  } as unknown as LiveHandle & { calls: unknown[][] };
 }
 
 function machine(id: string, host: string): Machine {
@@ -40,9 +41,13 @@ describe('spawn answers (unit)', () => {
     );
   });
 
-  it('when the runner asks to approve a directory, then that answer passes through', () => {
+  it('when the runner asks to approve a directory, then it is an error saying so (the page cannot approve it)', () => {
     const ack = { type: 'requestToApproveDirectoryCreation', directory: '/tmp/new' };
-    expect(normalizeSpawnAck(ack)).to.deep.equal(ack);
+    expect(normalizeSpawnAck(ack)).to.deep.equal({ type: 'error', message: 'Directory creation requires approval: /tmp/new' });
+  });
+
+  it('when the runner error carries a code the page does not act on, then only the message and agent are kept', () => {
+    expect(normalizeSpawnAck({ type: 'error', errorMessage: 'nope', code: 'internal_thing', agent: 'pi', extra: 1 })).to.deep.equal({ type: 'error', message: 'nope', agent: 'pi' });
   });
 
   it('when the runner handler threw ({error}), then it is an error with that message', () => {
@@ -73,26 +78,26 @@ describe('spawn answers (unit)', () => {
 describe('spawnOnMachine (unit, fake live handle)', () => {
   it('when the machine is offline, then it answers rpc_target_missing without calling the runner', async () => {
     const live = fakeLive({ online: false });
-    const answer = await spawnOnMachine(deps, live, ns, 'm1', { directory: '/w' });
-    expect(answer).to.deep.equal({ type: 'error', message: 'Machine is offline', code: 'rpc_target_missing' });
+    const answer = await spawnOnMachine(deps, live, ctx, 'm1', { directory: '/w' });
+    expect(answer).to.deep.equal({ type: 'error', message: 'RPC handler not registered: m1:spawn-happy-session', code: 'rpc_target_missing' });
     expect(live.calls).to.have.length(0);
   });
 
   it('when no socket holds the method, then it answers rpc_target_missing', async () => {
     const missing = new AppError('unavailable', 'no target', { details: { code: 'rpc_target_missing' } });
     const live = fakeLive({ rpc: async () => Promise.reject(missing) });
-    const answer = await spawnOnMachine(deps, live, ns, 'm1', { directory: '/w' });
-    expect(answer).to.deep.include({ type: 'error', code: 'rpc_target_missing' });
+    const answer = await spawnOnMachine(deps, live, ctx, 'm1', { directory: '/w' });
+    expect(answer).to.deep.equal({ type: 'error', message: 'RPC handler not registered: m1:spawn-happy-session', code: 'rpc_target_missing' });
   });
 
   it('when the runner times out, then it answers an error (HTTP 200 shape)', async () => {
     const live = fakeLive({ rpc: async () => Promise.reject(new AppError('deadline_exceeded', 'RPC timed out')) });
-    expect(await spawnOnMachine(deps, live, ns, 'm1', { directory: '/w' })).to.deep.equal({ type: 'error', message: 'RPC timed out' });
+    expect(await spawnOnMachine(deps, live, ctx, 'm1', { directory: '/w' })).to.deep.equal({ type: 'error', message: 'RPC timed out' });
   });
 
   it('when the call goes out, then it targets <machineId>:spawn-happy-session with the configured timeout', async () => {
     const live = fakeLive({});
-    await spawnOnMachine(deps, live, ns, 'm1', { directory: '/w' });
+    await spawnOnMachine(deps, live, ctx, 'm1', { directory: '/w' });
     expect(live.calls[0]!.slice(0, 3)).to.deep.equal([ns, 'm1', 'spawn-happy-session']);
     expect(live.calls[0]![4]).to.equal(30_000);
   });

@@ -23,7 +23,7 @@ async function rejects(p: Promise<unknown>, code: string, message?: string): Pro
 describe('session domain', () => {
   describe('createOrLoad', () => {
     it('when a tag is new, then a HAPI-initialised session is stored and session-added published with full data', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const { session, created } = await domain.createOrLoad(alice, { tag: 't', metadataJson: META, agentStateJson: '{}' });
       expect(created).to.equal(true);
       expect(session).to.include({ id: 'id-1', seq: 0, metadataVersion: 1, agentStateVersion: 1, active: false, activeAt: 1000, thinking: false, thinkingAt: 0, metadataJson: META, agentStateJson: '{}' });
@@ -36,7 +36,7 @@ describe('session domain', () => {
     });
 
     it('when the same tag comes again, then the first session is returned unchanged and nothing is published', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const first = await domain.createOrLoad(alice, { tag: 't', metadataJson: META });
       sink.clear();
       const again = await domain.createOrLoad(alice, { tag: 't', metadataJson: '{"path":"/other","host":"h"}' });
@@ -45,19 +45,19 @@ describe('session domain', () => {
     });
 
     it('when metadata lacks host or is not an object, then metadata is stored as null; a non-object agent state too', async () => {
-      const { domain } = makeDomain();
+      const { domain } = await makeDomain();
       expect((await domain.createOrLoad(alice, { tag: 'a', metadataJson: '{"path":"/p"}' })).session.metadataJson).to.equal(null);
       expect((await domain.createOrLoad(alice, { tag: 'b', metadataJson: 'null', agentStateJson: '[1]' })).session).to.include({ metadataJson: null, agentStateJson: null });
     });
 
     it('when the body is bad, then invalid_argument', async () => {
-      const { domain } = makeDomain();
+      const { domain } = await makeDomain();
       await rejects(domain.createOrLoad(alice, { tag: '' }), 'invalid_argument');
       await rejects(domain.createOrLoad(alice, { tag: 't', metadataJson: '{nope' }), 'invalid_argument');
     });
 
     it('when a requested id is bound elsewhere, then the two HAPI conflicts apply', async () => {
-      const { domain } = makeDomain();
+      const { domain } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't1', metadataJson: META })).session;
       await rejects(domain.createOrLoad(bob, { id: a.id, tag: 'tx' }), 'conflict', 'Session id is already bound to a different session');
       await rejects(domain.createOrLoad(alice, { id: a.id, tag: 'other' }), 'conflict', 'Session id is already bound to a different session');
@@ -70,7 +70,7 @@ describe('session domain', () => {
 
     it('when a concurrent insert wins the race, then the winner is returned', async () => {
       let raced = false;
-      const { domain } = makeDomain((s) => {
+      const { domain } = await makeDomain((s) => {
         const wrapped = Object.create(s) as SessionStore;
         wrapped.insertSession = async (rec) => {
           if (!raced) {
@@ -90,7 +90,7 @@ describe('session domain', () => {
 
   describe('access rule', () => {
     it("when bob touches alice's session, then permission_denied; an unknown id is not_found", async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't', metadataJson: META })).session;
       sink.clear();
       const denied = 'Session access denied';
@@ -111,9 +111,29 @@ describe('session domain', () => {
     });
   });
 
+  describe('list', () => {
+    it('when a list asks for no limit or more than 500, then the store query itself reads at most 500 rows; a smaller limit passes as asked', async () => {
+      const asked: number[] = [];
+      const { domain } = await makeDomain((s) => {
+        const wrapped = Object.create(s) as SessionStore;
+        wrapped.listSessions = async (ns, query) => {
+          asked.push(query?.limit ?? -1);
+          return s.listSessions(ns, query);
+        };
+        return wrapped;
+      });
+      await domain.list(alice);
+      await domain.list(alice, { order: 'list', limit: 0 });
+      await domain.list(alice, { order: 'list', limit: 1_000_000 });
+      await domain.list(alice, { order: 'updatedAt', limit: 50 });
+      expect(asked).to.deep.equal([500, 500, 500, 50]);
+      await rejects(domain.list(alice, { order: 'list', limit: -1 }), 'invalid_argument');
+    });
+  });
+
   describe('versioned documents', () => {
     it('when the version matches, then it bumps version and seq and publishes session-updated with an update-session body', async () => {
-      const { domain, sink, setNow } = makeDomain();
+      const { domain, sink, setNow } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't', metadataJson: META })).session;
       sink.clear();
       setNow(2000);
@@ -126,7 +146,7 @@ describe('session domain', () => {
     });
 
     it('when the version is stale, then version-mismatch with the current version and document, and no event', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't', metadataJson: META })).session;
       await domain.updateDoc(alice, a.id, 'metadata', 1, '{"path":"/2","host":"h"}');
       sink.clear();
@@ -136,7 +156,7 @@ describe('session domain', () => {
     });
 
     it('when renamed, then metadata.name is written with a version bump and odd keys survive', async () => {
-      const { domain } = makeDomain();
+      const { domain } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't', metadataJson: '{"path":"/p","host":"h","__proto__":{"x":1},"a.b":2}' })).session;
       const r = await domain.rename(alice, a.id, 'My name');
       expect(r.metadataVersion).to.equal(2);
@@ -148,7 +168,7 @@ describe('session domain', () => {
 
   describe('lifecycle', () => {
     it('when active does not change, then no write and no event; when it changes, one event', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
       sink.clear();
       expect((await domain.setActive(alice, a.id, false, 5)).changed).to.equal(false);
@@ -161,7 +181,7 @@ describe('session domain', () => {
     });
 
     it('when thinking flips on an active session, then one write and one full session-updated per flip; none otherwise', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
       expect((await domain.setThinking(alice, a.id, true, 4)).changed, 'an inactive session never thinks').to.equal(false);
       await domain.setActive(alice, a.id, true, 5);
@@ -179,7 +199,7 @@ describe('session domain', () => {
     });
 
     it('when ended, then inactive, session-updated then session-ended with the reason', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
       await domain.setActive(alice, a.id, true, 5);
       sink.clear();
@@ -193,11 +213,11 @@ describe('session domain', () => {
     });
 
     it('when deleting an active session, then failed_precondition; inactive deletes it and its messages', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
       await domain.appendMessage(alice, { sessionId: a.id, contentJson: '{}', invoked: true });
       await domain.setActive(alice, a.id, true, 5);
-      await rejects(domain.delete(alice, a.id), 'failed_precondition', 'Session is active');
+      await rejects(domain.delete(alice, a.id), 'failed_precondition', 'Cannot delete active session. Archive it first.');
       await domain.archive(alice, a.id);
       sink.clear();
       await domain.delete(alice, a.id);
@@ -206,7 +226,7 @@ describe('session domain', () => {
     });
 
     it('when archived, then archived and inactive with a session-updated', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
       await domain.setActive(alice, a.id, true, 5);
       sink.clear();
@@ -217,7 +237,7 @@ describe('session domain', () => {
 
   describe('messages', () => {
     it('when the first message arrives, then session-updated (hasConversationContent) then message-received with both shapes', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
       sink.clear();
       const { message } = await domain.appendMessage(alice, { sessionId: a.id, contentJson: '{"role":"agent"}', createdAt: 77, invoked: true, origin: 'o' });
@@ -238,7 +258,7 @@ describe('session domain', () => {
     });
 
     it('when a localId repeats, then the stored message returns with created=false and nothing is published', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
       const first = await domain.appendMessage(alice, { sessionId: a.id, contentJson: '{"a":1}', localId: 'L', invoked: false });
       expect(first.message.invokedAt).to.equal(null);
@@ -249,7 +269,7 @@ describe('session domain', () => {
     });
 
     it('when queued messages are consumed, then invokedAt is stamped and messages-consumed lists them', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
       await domain.appendMessage(alice, { sessionId: a.id, contentJson: '{}', localId: 'q', invoked: false });
       sink.clear();
@@ -260,16 +280,32 @@ describe('session domain', () => {
       expect(sink.events).to.deep.equal([]);
     });
 
-    it('when paging arguments are wrong, then invalid_argument; bad content JSON too', async () => {
-      const { domain } = makeDomain();
+    it('when paging arguments are wrong, then invalid_argument', async () => {
+      const { domain } = await makeDomain();
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
       await rejects(domain.listMessages(alice, a.id, { afterSeq: 0, beforeSeq: 5, limit: 10 }), 'invalid_argument');
       await rejects(domain.listMessages(alice, a.id, { afterSeq: 0, limit: 201 }), 'invalid_argument');
-      await rejects(domain.appendMessage(alice, { sessionId: a.id, contentJson: 'not json', invoked: true }), 'invalid_argument');
+    });
+
+    it('when content arrives, then it is stored as the text the gateway sent, never parsed by the service', async () => {
+      const { domain } = await makeDomain();
+      const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
+      const text = '{"role":"user","content":{"type":"text","text":"x"},"__proto__":{"a":1}}';
+      const parse = JSON.parse;
+      let parses = 0;
+      JSON.parse = ((t: string, r?: (k: string, v: unknown) => unknown) => (parses++, parse(t, r))) as typeof JSON.parse;
+      try {
+        await domain.appendMessage(alice, { sessionId: a.id, contentJson: text, invoked: false });
+      } finally {
+        JSON.parse = parse;
+      }
+      expect(parses).to.equal(0);
+      const [stored] = (await domain.listMessages(alice, a.id, { afterSeq: 0, limit: 10 })).messages;
+      expect(stored!.contentJson).to.equal(text);
     });
 
     it('when the event sink fails, then the write still succeeds', async () => {
-      const { domain, sink } = makeDomain();
+      const { domain, sink } = await makeDomain();
       sink.fail = true;
       const a = (await domain.createOrLoad(alice, { tag: 't' })).session;
       const m = await domain.appendMessage(alice, { sessionId: a.id, contentJson: '{}', invoked: true });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import type { Session } from '../../../lib/gen/teamhub/session/v1/session.js';
-import { sortSessionSummaries, toHapiCliMessage, toHapiMessage, toHapiSession, toHapiSessionSummary } from '../../../lib/hapi/session-view.js';
+import { sortSessionSummaries, toHapiCliMessage, toHapiMessage, toHapiSession, toHapiSessionSummary } from '../../../gateway/hapi/session-view.js';
 
 function protoSession(over: Partial<Session> = {}): Session {
   return {
@@ -8,12 +8,12 @@ function protoSession(over: Partial<Session> = {}): Session {
     updatedAt: 1795618453815, active: false, activeAt: 1795618453815, metadataJson: '{"path":"/tmp/proj","host":"peerhost"}',
     metadataVersion: 1, agentStateJson: undefined, agentStateVersion: 1, thinking: false, thinkingAt: 0, activeTurnStartedAt: undefined,
     backgroundTaskCount: 0, todosUpdatedAt: 0, teamStateUpdatedAt: 0, hasConversationContent: false, pinned: false, lastMessageSeq: 0,
-    archived: false, ...over,
+    archived: false, globalPinned: false, ...over,
   };
 }
 
 describe('HAPI session view', () => {
-  it('when a fresh session is shown, then it is byte-for-byte the reference hub Session (transcript D)', () => {
+  it('when a fresh session is shown, then it is byte-for-byte the Session the reference hub answers', () => {
     expect(JSON.stringify(toHapiSession(protoSession()))).to.equal(
       '{"hasConversationContent":false,"id":"379268eb-a67e-41e4-8619-4658afd4c2a4","namespace":"alice","seq":0,"createdAt":1795618453815,"updatedAt":1795618453815,"pinned":false,"globalPinned":false,"active":false,"activeAt":1795618453815,"metadata":{"path":"/tmp/proj","host":"peerhost"},"metadataVersion":1,"agentState":null,"agentStateVersion":1,"thinking":false,"thinkingAt":0,"activeTurnStartedAt":null,"backgroundTaskCount":0,"todosUpdatedAt":0,"teamStateUpdatedAt":0,"model":null,"modelReasoningEffort":null,"effort":null,"serviceTier":null}',
     );
@@ -25,7 +25,7 @@ describe('HAPI session view', () => {
     expect(keys.at(-1)).to.equal('permissionMode');
   });
 
-  it('when listed, then the summary is byte-for-byte the reference item (transcript E)', () => {
+  it('when listed, then the summary is byte-for-byte the reference hub\'s list item', () => {
     expect(JSON.stringify(toHapiSessionSummary(protoSession()))).to.equal(
       '{"hasConversationContent":false,"id":"379268eb-a67e-41e4-8619-4658afd4c2a4","active":false,"thinking":false,"activeAt":1795618453815,"updatedAt":1795618453815,"pinned":false,"globalPinned":false,"metadata":{"path":"/tmp/proj","flavor":null},"metadataVersion":1,"agentStateVersion":1,"todosUpdatedAt":0,"todoProgress":null,"pendingRequestsCount":0,"pendingRequestKinds":[],"pendingRequests":[],"backgroundTaskCount":0,"futureScheduledMessageCount":0,"nextScheduledAt":null,"model":null,"modelReasoningEffort":null,"effort":null}',
     );
@@ -47,16 +47,25 @@ describe('HAPI session view', () => {
     expect(JSON.stringify(sum.metadata)).to.equal('{"name":"n","path":"/p","machineId":"m","summary":{"text":"s"},"flavor":"codex"}');
   });
 
-  it('when sorting, then globalPinned, pinned, active, pending requests, then recency decide', () => {
+  it('when sorting, then globalPinned, pinned, active, pending requests (of active sessions), then recency decide', () => {
     const mk = (id: string, over: Partial<Session>, agentStateJson?: string) => toHapiSessionSummary(protoSession({ id, ...over, agentStateJson }));
     const req = '{"requests":{"a":{"tool":"Bash","arguments":{}}}}';
-    const items = [mk('old', { updatedAt: 1 }), mk('new', { updatedAt: 9 }), mk('pending', { updatedAt: 0 }, req), mk('active', { active: true, updatedAt: 0 }), mk('pinned', { pinned: true, updatedAt: 0 })];
-    expect(sortSessionSummaries(items).map((s) => s.id)).to.deep.equal(['pinned', 'active', 'pending', 'new', 'old']);
+    const items = [
+      mk('old', { updatedAt: 1 }),
+      mk('new', { updatedAt: 9 }),
+      mk('stale-request', { updatedAt: 0 }, req),
+      mk('active', { active: true, updatedAt: 5 }),
+      mk('asking', { active: true, updatedAt: 0 }, req),
+      mk('pinned', { pinned: true, updatedAt: 0 }),
+      mk('global', { globalPinned: true, updatedAt: 0 }),
+    ];
+    expect(sortSessionSummaries(items).map((s) => s.id)).to.deep.equal(['global', 'pinned', 'asking', 'active', 'new', 'old', 'stale-request']);
   });
 
   it('when a message is shown, then the web and CLI shapes match the reference key order', () => {
     const m = { id: 'm1', sessionId: 's', seq: 1, createdAt: 5, contentJson: '{"$where":1}', localId: undefined, invokedAt: undefined };
-    expect(JSON.stringify(toHapiMessage(m))).to.equal('{"id":"m1","seq":1,"localId":null,"content":{"$where":1},"createdAt":5,"invokedAt":null}');
+    expect(JSON.stringify(toHapiMessage(m))).to.equal('{"id":"m1","seq":1,"localId":null,"content":{"$where":1},"createdAt":5,"invokedAt":null,"scheduledAt":null}');
+    expect(JSON.stringify(toHapiMessage(m, undefined, { withScheduledAt: false }))).to.equal('{"id":"m1","seq":1,"localId":null,"content":{"$where":1},"createdAt":5,"invokedAt":null}');
     expect(JSON.stringify(toHapiCliMessage({ ...m, localId: 'L' }))).to.equal('{"id":"m1","seq":1,"createdAt":5,"localId":"L","content":{"$where":1}}');
   });
 });

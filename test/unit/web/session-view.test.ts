@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import { applySessionPatch, mergeMessages, messageView, pendingCount, sessionTitle, sortSessions } from '../../../web/src/lib/session-view.js';
+import { applySessionPatch, pendingCount, sessionTitle, sortSessions } from '../../../web/src/lib/session-view.js';
 import { readClaims } from '../../../web/src/lib/jwt.js';
-import type { Message, Session } from '../../../web/src/lib/types.js';
+import type { Session } from '../../../web/src/lib/types.js';
 
 const base: Session = { id: 's-1', active: true, thinking: false, activeAt: 1, updatedAt: 1, metadata: { path: '/srv/a/proj', host: 'h' } };
-const msg = (seq: number, content: unknown, localId: string | null = null): Message => ({ id: `m${seq}`, seq, localId, content, createdAt: seq });
 
 describe('web session view helpers', () => {
   it('when a session has a name, summary or only a path, then the title prefers them in that order', () => {
@@ -39,22 +38,6 @@ describe('web session view helpers', () => {
       { ...base, id: 'ask', active: false, updatedAt: 0, pendingRequestsCount: 1 },
     ]);
     expect(list.map((s) => s.id)).to.deep.equal(['act', 'ask', 'new', 'old']);
-  });
-
-  it('when messages are user text, agent text, tool use or unknown, then each gets a readable line', () => {
-    expect(messageView(msg(1, { role: 'user', content: { type: 'text', text: 'hi' } }))).to.deep.equal({ who: 'you', text: 'hi' });
-    const agent = { role: 'agent', content: { type: 'output', data: { type: 'assistant', message: { content: [{ type: 'text', text: 'a' }, { type: 'text', text: 'b' }] } } } };
-    expect(messageView(msg(2, agent)).text).to.equal('a\n\nb');
-    const tool = { role: 'agent', content: { type: 'output', data: { type: 'assistant', message: { content: [{ type: 'tool_use', name: 'Bash' }] } } } };
-    expect(messageView(msg(3, tool))).to.deep.include({ text: 'Uses Bash', kind: 'tool' });
-    expect(messageView(msg(4, { role: 'agent', content: { type: 'codex', data: { type: 'token_count' } } })).text).to.equal('[token_count]');
-    expect(messageView(msg(5, null)).who).to.equal('system');
-  });
-
-  it('when the stored copy of an optimistic message arrives, then it replaces the local row (matched by localId) and order is by seq', () => {
-    const local = { ...msg(Number.MAX_SAFE_INTEGER, 'x', 'L1'), id: 'local-L1' };
-    const merged = mergeMessages([msg(2, 'b'), local], [msg(3, 'x', 'L1'), msg(1, 'a'), msg(2, 'b')]);
-    expect(merged.map((m) => m.id)).to.deep.equal(['m1', 'm2', 'm3']);
   });
 
   it('when a JWT is decoded, then ns, exp and iat are read, and garbage gives null', () => {
