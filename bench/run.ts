@@ -1,75 +1,90 @@
 /**
- * Side-by-side benchmark: teamhub (started exactly as `make run` starts it) and the reference
- * HAPI hub 0.30.7, same machine, same workload, one after the other so they never share the CPU.
- * Usage: npm run bench [-- --n 300 --concurrency 16 --reads 200 --only teamhub|hapi]
+ * `make bench` / `npm run bench [-- --quick]`: teamhub (started exactly as `make run` starts it)
+ * and the reference HAPI hub 0.30.7, one after the other on this machine and on loopback only,
+ * through the same workloads; prints one table with the `teamhub / HAPI` ratio and the goals of
+ * issue 12, and writes every figure as JSON (bench/results/<date>.json, or --out).
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { startLocalHub, freeLoopbackPort } from '../scripts/local-hub.js';
-import { runWorkload, type WorkloadResult } from './workload.js';
-import { startReferenceHub } from './reference-hub.js';
-import { descendantsRssMiB } from './processes.js';
+import { fileURLToPath } from 'node:url';
+import { LoadGenerator } from './load/generator.js';
+import { parseOptions, UsageError, type BenchOptions } from './options.js';
+import { machineInfo } from './proc/proc-stats.js';
+import { analyzeProfiles } from './profile/analyze.js';
+import { buildRows, generatorNotes, renderMarkdown } from './report/table.js';
+import { runHub, type HubResults } from './run-hub.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, fallback: number) => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : fallback;
-};
-const only = args.includes('--only') ? args[args.indexOf('--only') + 1] : undefined;
-const workload = { n: opt('n', 300), concurrency: opt('concurrency', 16), reads: opt('reads', 200) };
-const TOKEN = 'bench-base-token-0123456789abcdef';
+const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const say = (line: string) => process.stdout.write(`${line}\n`);
 
-interface Row {
-  hub: string;
-  result: WorkloadResult;
-  rssIdleMiB: number;
-  rssAfterMiB: number;
-}
-
-async function benchTeamhub(): Promise<Row> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'teamhub-bench-'));
-  const hub = await startLocalHub({
-    dataDir,
-    host: '127.0.0.1',
-    port: await freeLoopbackPort(),
-    env: { ...process.env, CLI_API_TOKEN: TOKEN, TEAMHUB_LOG_LEVEL: 'warn', TEAMHUB_AUTH_FAIL_LIMIT: '100000' },
-    print: () => {},
-  });
+function commitOf(): string {
   try {
-    const rssIdleMiB = descendantsRssMiB();
-    const result = await runWorkload(hub.url, TOKEN, workload);
-    return { hub: 'teamhub (4 processes + nats, SQLite)', result, rssIdleMiB, rssAfterMiB: descendantsRssMiB() };
-  } finally {
-    await hub.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    const head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--untracked-files=no'], { cwd: REPO_ROOT, encoding: 'utf8' }).trim();
+    return dirty ? `${head}+changes` : head;
+  } catch {
+    return 'unknown';
   }
 }
 
-async function benchReference(): Promise<Row> {
-  const home = mkdtempSync(path.join(os.tmpdir(), 'hapi-bench-'));
-  const hub = await startReferenceHub({ home, port: await freeLoopbackPort(), token: TOKEN });
+/** Where each hub's memory and CPU went, process by process (idle, and under the heaviest load). */
+function breakdown(r: HubResults): string[] {
+  const lines = [`${r.kind} idle RSS by process: ${r.idle.memory.processes.map((p) => `${p.name} ${p.rssMiB}`).join(', ')} MiB`];
+  const loads = (r.heartbeat ?? []).flatMap((h) => h.loads);
+  const heaviest = loads[loads.length - 1];
+  if (heaviest) {
+    const busy = heaviest.cpu.processes.filter((p) => p.cpuPct >= 0.5).sort((a, b) => b.cpuPct - a.cpuPct);
+    lines.push(`${r.kind} CPU by process, ${heaviest.sockets} sockets + ${heaviest.messagesPerSec} msg/s: ${busy.map((p) => `${p.name} ${p.cpuPct}%`).join(', ')}`);
+  }
+  return lines;
+}
+
+async function main(opts: BenchOptions): Promise<number> {
+  const machine = machineInfo();
+  const meta = { date: new Date().toISOString(), commit: commitOf(), node: process.version, machine, quick: opts.quick, phases: opts.phases, workers: opts.workers };
+  say(`bench ${opts.quick ? '(quick) ' : ''}at ${meta.commit} on ${machine.cores} × ${machine.cpu}, load average ${machine.loadavg}`);
+  say(`hubs: ${opts.hubs.join(', ')}; phases: ${opts.phases.join(', ')}${opts.profileDir ? `; profiling teamhub into ${opts.profileDir}` : ''}`);
+  const gen = await LoadGenerator.start(opts.workers);
+  const results: Partial<Record<'teamhub' | 'hapi', HubResults>> = {};
+  const errors: Record<string, string> = {};
+  const t0 = performance.now();
   try {
-    const rssIdleMiB = descendantsRssMiB();
-    const result = await runWorkload(hub.url, TOKEN, workload);
-    return { hub: 'HAPI 0.30.7 (reference)', result, rssIdleMiB, rssAfterMiB: descendantsRssMiB() };
+    for (const kind of opts.hubs) {
+      try {
+        results[kind] = await runHub(kind, opts, gen, say);
+        if (results[kind]!.error) errors[kind] = results[kind]!.error!;
+      } catch (err) {
+        errors[kind] = String((err as Error).stack ?? err);
+        say(`${kind} failed: ${errors[kind]}`);
+      }
+    }
   } finally {
-    await hub.stop();
-    rmSync(home, { recursive: true, force: true });
+    await gen.stop();
   }
+  const rows = buildRows(results.teamhub, results.hapi);
+  const notes = generatorNotes(results.teamhub, results.hapi);
+  say('');
+  say(renderMarkdown(rows));
+  say('');
+  say(`CPU is in percent of one core (this machine has ${machine.cores} cores, so ${machine.cores * 100}% is all of it). RSS sums VmRSS over every process of a hub;`);
+  say('PSS counts pages shared between processes (the node binary, libraries) once. What the load generator itself cost:');
+  for (const n of notes) say(`  ${n}`);
+  for (const r of [results.teamhub, results.hapi]) if (r) for (const l of breakdown(r)) say(l);
+  for (const r of [results.teamhub, results.hapi]) if (r?.problems.length) say(`${r.kind} problems: ${r.problems.slice(0, 5).join(' | ')}`);
+  const profile = opts.profileDir && results.teamhub?.profiledProcesses ? analyzeProfiles(opts.profileDir, results.teamhub) : undefined;
+  if (profile) say(`profile summary: ${profile}`);
+  mkdirSync(path.dirname(opts.out), { recursive: true });
+  writeFileSync(opts.out, `${JSON.stringify({ meta: { ...meta, seconds: Math.round((performance.now() - t0) / 1000) }, plan: opts.plan, results, errors, table: rows, generator: notes }, null, 2)}\n`);
+  say(`figures: ${path.relative(process.cwd(), opts.out)} (${Math.round((performance.now() - t0) / 1000)} s in all)`);
+  return Object.keys(errors).length ? 1 : 0;
 }
 
-function printTable(rows: Row[]): void {
-  const line = (cells: (string | number)[]) => console.log(cells.map((c, i) => String(c).padEnd(i === 0 ? 38 : 14)).join(''));
-  console.log(`\nworkload: ${workload.n} session creates sequential, ${workload.n} with ${workload.concurrency} in flight, ${workload.reads} list + ${workload.reads} get\n`);
-  line(['hub', 'create seq/s', 'create conc/s', 'create p99 ms', 'list p50 ms', 'list p99 ms', 'get p50 ms', 'RSS idle MiB', 'RSS after MiB']);
-  for (const r of rows) {
-    line([r.hub, r.result.createSequential.perSec, r.result.createConcurrent.perSec, r.result.createConcurrent.p99ms, r.result.listSessions.p50ms, r.result.listSessions.p99ms, r.result.getSession.p50ms, r.rssIdleMiB, r.rssAfterMiB]);
-  }
-  console.log(`\n${JSON.stringify(rows, null, 2)}`);
+try {
+  process.exitCode = await main(parseOptions(process.argv.slice(2), REPO_ROOT));
+} catch (err) {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 2;
+  } else throw err;
 }
-
-const rows: Row[] = [];
-if (only !== 'hapi') rows.push(await benchTeamhub());
-if (only !== 'teamhub') rows.push(await benchReference());
-printTable(rows);
