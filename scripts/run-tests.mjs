@@ -115,6 +115,12 @@ function runMocha(dir, statsFile, limitS) {
   });
 }
 
+/** A test file's path relative to the repository when it is inside it. */
+function shortPath(file) {
+  const rel = path.relative('.', file);
+  return rel.startsWith('..') ? file : rel;
+}
+
 function readStats(file) {
   try {
     return JSON.parse(readFileSync(file, 'utf8'));
@@ -165,6 +171,7 @@ for (const tier of tiers) {
     notes.push(`mocha exited ${res.code ?? res.signal}; counted as 1 failed`);
   }
   if (s.blockedTests > 0) problems.push(`${tier}: ${s.blockedTests} tests did not run because a hook failed`);
+  for (const f of s.failureList ?? []) problems.push(`${tier}: failed: ${f.title}${f.file ? ` (${shortPath(f.file)})` : ''}${f.error ? `: ${f.error}` : ''}`);
   console.log(`=== ${tier} tier: ${s.passes} passing, ${tierFailed} failing${notes.length ? ` (${notes.join('; ')})` : ''} (${secs} s) ===`);
   passed += s.passes;
   failed += tierFailed;

@@ -5,12 +5,20 @@
 // from running (a failing `before` in a file of 12 tests reads "1 failing"). Here every test that
 // did not run because a hook failed is counted as blocked, and the runner counts it as failed; a
 // failed hook that blocked nothing (an `after` hook) still counts as one failure.
+// Each failure's title, file and first message line go in the file too, so the closing lines of a
+// whole run name what failed even when only the tail of its output can be read.
 // The file is rewritten after every test, so a tier killed at its time limit still tells how far
 // it got.
 const Mocha = require('mocha');
 const fs = require('node:fs');
 
 const { EVENT_RUN_END, EVENT_TEST_PASS, EVENT_TEST_FAIL, EVENT_TEST_PENDING } = Mocha.Runner.constants;
+
+/** The first line of a failure's message, bounded: enough to tell one failure from another in a log tail. */
+function firstLine(err) {
+  const text = String((err && (err.message || err)) ?? '').split('\n').find((l) => l.trim() !== '') ?? '';
+  return text.length > 300 ? `${text.slice(0, 300)}…` : text;
+}
 
 function testsUnder(suite) {
   return [...suite.tests, ...suite.suites.flatMap(testsUnder)];
@@ -26,6 +34,7 @@ class CiReporter extends Mocha.reporters.Spec {
     this.pending = 0;
     this.failedHooks = [];
     this.blocked = [];
+    this.failureNotes = [];
     this.write(false);
     runner.on(EVENT_TEST_PASS, (test) => {
       this.passed.add(test);
@@ -35,7 +44,8 @@ class CiReporter extends Mocha.reporters.Spec {
       this.pending += 1;
       this.write(false);
     });
-    runner.on(EVENT_TEST_FAIL, (runnable) => {
+    runner.on(EVENT_TEST_FAIL, (runnable, err) => {
+      this.failureNotes.push({ title: runnable.fullTitle(), file: runnable.file ?? runnable.parent?.file ?? null, error: firstLine(err) });
       if (runnable.type === 'hook') this.failedHooks.push(runnable);
       else this.failed.add(runnable);
       this.write(false);
@@ -78,7 +88,7 @@ class CiReporter extends Mocha.reporters.Spec {
   write(ended) {
     if (!this.file) return;
     const hooks = ended ? this.blocked : this.failedHooks.map((h) => ({ hook: h.fullTitle(), file: h.file ?? null, tests: [] }));
-    fs.writeFileSync(this.file, JSON.stringify({ ...this.counts(), ended, hooks }));
+    fs.writeFileSync(this.file, JSON.stringify({ ...this.counts(), ended, hooks, failureList: this.failureNotes }));
   }
 
   epilogue() {

@@ -118,7 +118,14 @@ describe('test runner (make test)', function () {
 
     expect(closingLines(r.out)).to.deep.equal(['4 passed, 16 failed']);
     expect(r.out.trimEnd().split('\n').at(-1)).to.equal('4 passed, 16 failed');
-    expect(r.out).to.include('problems:\n  - unit: 12 tests did not run because a hook failed\n  - integration: killed at its time limit of 4 s\n  - e2e: no test files');
+    // The closing lines name each failure with its file and first message line, so a log's tail alone tells what failed.
+    const tail = r.out.slice(r.out.lastIndexOf('problems:'));
+    expect(tail).to.include('  - unit: 12 tests did not run because a hook failed\n');
+    expect(tail).to.include('  - unit: failed: twelve tests behind a failing before hook "before all" hook for "blocked test 1" (');
+    expect(tail).to.include('blocked.test.ts): database not reachable\n');
+    expect(tail).to.include('  - unit: failed: a test whose after hook fails "after all" hook for "passes itself" (');
+    expect(tail).to.include('after.test.ts): cleanup failed\n');
+    expect(tail).to.include('  - integration: killed at its time limit of 4 s\n  - e2e: no test files');
   });
 
   it('when a tier name is unknown or misspelled, then nothing runs and the runner exits 2 naming the valid tiers', async () => {
