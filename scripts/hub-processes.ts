@@ -70,7 +70,6 @@ export function hubProcessesFor(env: NodeJS.ProcessEnv): HubProcess[] {
   const bus: BusAccess = {
     publish: [...new Set(hosted.flatMap((h) => h.bus.publish))],
     subscribe: [...new Set(hosted.flatMap((h) => h.bus.subscribe))],
-    allowResponses: hosted.some((h) => h.bus.allowResponses),
   };
   const services: HubProcess = { name: 'services', entry: 'scripts/services-process', wave: 1, hosts: hosted, bus };
   // After the shared process (auth in it writes the internal secret file the others read at start).

@@ -22,12 +22,20 @@ import { KEPT_BUCKETS } from '../lib/ops/nats-kv.js';
 export interface BusAccess {
   publish: string[];
   subscribe: string[];
-  /** May publish to the reply subject of a request it received (the gateway answers RPCs). */
-  allowResponses?: boolean;
 }
 
 /** Request replies, JetStream API answers and ordered-consumer deliveries all arrive on inboxes. */
 const INBOX = '_INBOX.>';
+/**
+ * The gateway answers requests (RPCs, toasts, room questions) by publishing to the asker's inbox.
+ * It is allowed the inboxes outright rather than nats-server's `allow_responses`: with that
+ * option, nats-server 2.9 remembers, for two minutes, the reply subject of every message it
+ * delivers to the user, and once it holds more than a few thousand it walks all of them on each
+ * delivery. Every event the gateway reads carries a reply subject (the publisher's stream-ack inbox
+ * on the room subjects, the consumer's ack subject on stream deliveries), so after a burst of agent
+ * messages nats-server spent a whole core walking that table (bench/PROFILE.md).
+ */
+const ANSWERS = '_INBOX.>';
 /** Creating, updating and reading the stream a service publishes events into. */
 const STREAM_UPKEEP = ['$JS.API.INFO', '$JS.API.STREAM.NAMES', '$JS.API.STREAM.INFO.*', '$JS.API.STREAM.CREATE.*', '$JS.API.STREAM.UPDATE.*'];
 /** Consumers, direct gets, KV buckets, acks and flow control: what reading streams and KV takes. */
@@ -66,7 +74,7 @@ export const BUS_ACCESS = {
   // KV: its once-marks and Telegram offset (teamhub_telegram), cool-downs, the poller's lease, and
   // the gateways' SSE stream registry (read: which pages are visible).
   notify: { publish: [RPC, TOAST, ...STREAM_READ], subscribe: [...NOTIFIABLE_EVENTS, INBOX] },
-  gateway: { publish: [RPC, ...TERMINAL, ROOM, OBJECTS, ...STREAM_READ], subscribe: [...ENTITY_EVENTS, RPC, ...TERMINAL, TOAST, ROOM, HUB, INBOX], allowResponses: true },
+  gateway: { publish: [RPC, ...TERMINAL, ROOM, OBJECTS, ANSWERS, ...STREAM_READ], subscribe: [...ENTITY_EVENTS, RPC, ...TERMINAL, TOAST, ROOM, HUB, INBOX] },
   // Not a process: `teamhub backup` on a running hub reads the kept KV buckets with it
   // (lib/ops/backup.ts), on replies to an inbox prefix of its own.
   backup: { publish: KEPT_BUCKETS.flatMap(readBucket), subscribe: [`${BACKUP_INBOX_PREFIX}.>`] },
@@ -91,7 +99,6 @@ function userBlock(user: string, password: string, access: BusAccess): string {
     `        publish: { allow: ${list(access.publish)}, deny: ${list(NO_DESTRUCTION)} }`,
     `        subscribe: { allow: ${list(access.subscribe)} }`,
   ];
-  if (access.allowResponses) lines.push('        allow_responses: true');
   lines.push('      }', '    }');
   return lines.join('\n');
 }

@@ -109,8 +109,16 @@ describe('e2e security: the hub as make run starts it (no secret in a log, NATS 
       },
     });
     nc.publish('teamhub.palice.rpc.x.spawn-happy-session', new Uint8Array());
+    // Only the gateway answers requests: another process may not publish into an inbox.
+    nc.publish('_INBOX.forged-answer', new Uint8Array());
     await nc.flush();
-    await waitFor(() => denied.some((d) => /Subscription to "teamhub\.>"/.test(d)) && denied.some((d) => /Publish to "teamhub\.palice\.rpc/.test(d)), { what: 'permission violations' });
+    await waitFor(
+      () =>
+        denied.some((d) => /Subscription to "teamhub\.>"/.test(d)) &&
+        denied.some((d) => /Publish to "teamhub\.palice\.rpc/.test(d)) &&
+        denied.some((d) => /Publish to "_INBOX\.forged-answer"/.test(d)),
+      { what: 'permission violations' },
+    );
 
     // Through those permissions the hub still does everything: events to SSE (JetStream), to
     // sockets (core NATS), and an RPC from the web to the CLI and back.

@@ -33,7 +33,7 @@ describe('NATS users of make run', () => {
     expect(readsEvents.map(([n]) => n).sort()).to.deep.equal(['gateway', 'notify']);
     const sendsRpc = Object.entries(BUS_ACCESS).filter(([, a]) => (a.publish as readonly string[]).includes('teamhub.*.rpc.>'));
     expect(sendsRpc.map(([n]) => n).sort()).to.deep.equal(['gateway', 'notify']);
-    const answers = Object.entries(BUS_ACCESS).filter(([, a]) => 'allowResponses' in a && a.allowResponses);
+    const answers = Object.entries(BUS_ACCESS).filter(([, a]) => (a.publish as readonly string[]).some((s) => s.startsWith('_INBOX')));
     expect(answers.map(([n]) => n)).to.deep.equal(['gateway']);
     expect(BUS_ACCESS.session.publish).to.not.include('teamhub.*.machine.>');
     expect(BUS_ACCESS.machine.publish).to.not.include('teamhub.*.session.>');
