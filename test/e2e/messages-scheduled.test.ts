@@ -101,7 +101,11 @@ for (const store of ['sqlite', 'mongo'] as const) {
       expect((await http(hub.url, 'GET', '/api/sessions', { token: bobJwt })).json.sessions).to.deep.equal([]);
 
       await expectDeliveredOnce(hub.url, aliceJwt, id, cli, lid, at);
-      const matured = aliceSse.frames.filter((f) => f.data?.type === 'scheduled-matured' && f.data.sessionId === id);
+      // The CLI socket and the web stream are two connections fed from one event: the fence at the
+      // CLI does not mean its announcement has reached the stream yet, so that is awaited too.
+      const maturedFrames = () => aliceSse.frames.filter((f) => f.data?.type === 'scheduled-matured' && f.data.sessionId === id);
+      await waitFor(() => maturedFrames().length >= 2, { timeoutMs: 10_000, what: "the fence's scheduled-matured on the web stream" });
+      const matured = maturedFrames();
       expect(matured.map((f) => f.data), 'one per delivered message (it and the fence)').to.deep.equal([
         { type: 'scheduled-matured', sessionId: id, namespace: 'alice' },
         { type: 'scheduled-matured', sessionId: id, namespace: 'alice' },
