@@ -55,6 +55,23 @@ export function sessionStoreContract(name: string, open: () => Promise<{ store: 
       expect(await store.ownerOf(randomUUID())).to.equal(null);
     });
 
+    it('when every field holds a value of its own, then a list row carries each one exactly as the read by id does', async () => {
+      const text = (f: string) => `${f} "quoted" \\ ü 🙂\n`;
+      const s = sessionRecord(alice, {
+        seq: 3, createdAt: 1_700_000_000_001, updatedAt: 1_700_000_000_002, active: true, activeAt: 1_700_000_000_003,
+        metadataJson: ODD_JSON, metadataVersion: 4, agentStateJson: '{"requests":{}}', agentStateVersion: 5, thinking: true,
+        thinkingAt: 1_700_000_000_006, activeTurnStartedAt: 1_700_000_000_007, backgroundTaskCount: 8, todosUpdatedAt: 9,
+        teamStateUpdatedAt: 10, model: text('model'), modelReasoningEffort: text('mre'), effort: text('effort'),
+        serviceTier: text('tier'), hasConversationContent: true, pinned: true, todosJson: '[{"t":1}]', teamStateJson: '{"team":2}',
+        lastMessageSeq: 11, archived: true, permissionMode: text('perm'), collaborationMode: text('collab'),
+        copilotAgentMode: text('copilot'), globalPinned: true, pendingRequestsCount: 12,
+      });
+      await store.insertSession(s);
+      const listed = await store.listSessions(alice, { order: 'list', limit: 10 });
+      expect(listed).to.deep.equal([s]);
+      expect(listed[0]).to.deep.equal(await store.getSession(alice, s.id));
+      expect(await store.listSessions(alice, { order: 'updatedAt', limit: 10 })).to.deep.equal([s]);
+    });
     it('when listing, then sessions come most recently updated first and only from the namespace', async () => {
       const old = sessionRecord(alice, { updatedAt: 1 });
       const recent = sessionRecord(alice, { updatedAt: 5 });
