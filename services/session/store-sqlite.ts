@@ -274,11 +274,12 @@ export class SqliteSessionStore implements SessionStore {
   async listSessions(ns: Namespace, query: SessionListQuery = { order: 'updatedAt', limit: 0 }): Promise<SessionRecord[]> {
     const order = query.order === 'list' ? 'globalPinned DESC, pinned DESC, active DESC, pendingRequestsCount DESC, updatedAt DESC, id' : 'updatedAt DESC, id';
     // LIMIT -1 is SQLite's "no limit".
+    // One column per row, read as an object: the statement is shared through the prepare cache,
+    // so its mode stays the default one (no pluck).
     const rows = this.db
-      .prepare(`SELECT ${SESSION_AS_JSON_ARRAY} FROM sessions WHERE namespace = ? ORDER BY ${order} LIMIT ?`)
-      .pluck()
-      .all(ns, query.limit > 0 ? query.limit : -1) as string[];
-    return rows.map(sessionFromJsonArray);
+      .prepare(`SELECT ${SESSION_AS_JSON_ARRAY} AS j FROM sessions WHERE namespace = ? ORDER BY ${order} LIMIT ?`)
+      .all(ns, query.limit > 0 ? query.limit : -1) as { j: string }[];
+    return rows.map((row) => sessionFromJsonArray(row.j));
   }
 
   async countSessions(ns: Namespace): Promise<number> {
