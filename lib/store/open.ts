@@ -1,6 +1,5 @@
 import type { Logger } from '../logger.js';
 import type { StoreConfig } from './config.js';
-import { answerUnavailableWhileDown } from './mongo.js';
 
 /** What every service store has: opened by a static `open`, closed once at shutdown. */
 export interface ClosableStore {
@@ -20,6 +19,9 @@ export async function openConfiguredStore<S extends ClosableStore>(cfg: StoreCon
     log.info({ file: cfg.file }, 'store opened: sqlite');
     return store;
   }
+  // Loaded here, not at the top: the MongoDB driver is about 16 MiB of a process's memory, which a
+  // process on SQLite (the `make run` default) should not pay.
+  const { answerUnavailableWhileDown } = await import('./mongo.js');
   const store = await open.mongo(cfg.url, cfg.dbName);
   log.info({ db: cfg.dbName }, 'store opened: mongo');
   return answerUnavailableWhileDown(store);

@@ -8,7 +8,6 @@ import { Notifier, type NotificationChannel } from './notifications.js';
 import { NotifyState } from './notify-state.js';
 import { buildServices, HEALTH_NAME, REFLECTION_PROTOS } from './server.js';
 import type { NotifyStore } from './store.js';
-import { MongoNotifyStore } from './store-mongo.js';
 import { SqliteNotifyStore } from './store-sqlite.js';
 import { startBot } from './telegram/bot.js';
 import { VisiblePages } from './visible-pages.js';
@@ -19,7 +18,7 @@ await runServiceMain({
   healthName: HEALTH_NAME,
   reflectionProtos: REFLECTION_PROTOS,
   loadConfig: loadNotifyConfig,
-  openStore: ({ cfg, log }) => openConfiguredStore<NotifyStore>(cfg.store, { sqlite: (f) => SqliteNotifyStore.open(f), mongo: (u, d) => MongoNotifyStore.open(u, d) }, log),
+  openStore: ({ cfg, log }) => openConfiguredStore<NotifyStore>(cfg.store, { sqlite: (f) => SqliteNotifyStore.open(f), mongo: async (u, d) => (await import('./store-mongo.js')).MongoNotifyStore.open(u, d) }, log),
   compose: async ({ cfg, log, nc, store, shutdown }) => {
     const domain = new NotifyDomain(store, cfg);
     // Made (or read) at start, so the first notification does not wait for it.
