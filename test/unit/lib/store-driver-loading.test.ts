@@ -25,7 +25,6 @@ function driverLoaded(args: string[], env: NodeJS.ProcessEnv = {}): { loaded: bo
 
 /** A script that opens a store through openConfiguredStore with the given config and fake openers. */
 function openStoreScript(config: object): string[] {
-  ensureBuiltOnce();
   const open = pathToFileURL(path.join(REPO_ROOT, 'dist', 'lib', 'store', 'open.js')).href;
   const code = `
     const { openConfiguredStore } = await import(${JSON.stringify(open)});
