@@ -30,6 +30,13 @@ export interface FaultFigures {
   runnerBackMs: number | null;
   /** From the process's return until the CLI socket reconnected; null = it never disconnected. */
   cliBackMs: number | null;
+  /**
+   * Web messages refused 409 "Session is inactive" (no CLI live: the restarted gateway's sweeper
+   * marked the session inactive before the CLI's socket was back), and of those the ones sent
+   * after the CLI's socket had been back for a moment, which must never happen.
+   */
+  inactiveRefusals: number;
+  inactiveAfterCliBack: string[];
   /** Why the CLI socket disconnected, if it did. */
   cliDisconnects: string[];
   /** SSE reconnects during the phase and their resume answers. */
