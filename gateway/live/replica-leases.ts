@@ -1,3 +1,4 @@
+import { JetStreamApiCodes, JetStreamApiError } from '@nats-io/jetstream';
 import { Kvm, type KV } from '@nats-io/kv';
 import type { NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../../lib/logger.js';
@@ -13,6 +14,22 @@ export interface LiveRecord {
   kind: LivenessKind;
   namespace: Namespace;
   id: string;
+  /**
+   * Set while the sweeper marks this dead owner's entity inactive: the replica sweeping and when
+   * it began. A claim waits until it is gone, so the sweeper's "inactive" can never land after
+   * a new owner's "active".
+   */
+  sweptBy?: string;
+  sweptAt?: number;
+}
+
+/** How often a claim looks again while the sweeper holds the entity. */
+const CLAIM_RETRY_MS = 20;
+
+/** The server refused a write made on a revision that is no longer the key's last. */
+function isRevisionConflict(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return err instanceof JetStreamApiError && (code === JetStreamApiCodes.StreamWrongLastSequence || code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 }
 
 const leaseKey = (replicaId: string) => `replica.${subjectToken(replicaId)}`;
@@ -40,6 +57,10 @@ function parseRecord(bytes: Uint8Array): LiveRecord | null {
  * (a replica may have died while nobody swept), and after its watch had to start again. So the
  * guarantee stays (a dead replica's entities go inactive within about a lease and a tick) and a
  * hub with 2,000 active sessions does not make 2,000 KV requests every few seconds for it.
+ *
+ * A dead owner's entity is taken (marked `sweptBy`) before it is marked inactive, and a claim
+ * waits while it is taken: otherwise a CLI reconnecting to a live replica mid-sweep could be
+ * marked active, then inactive by the sweep, and stay so while it heartbeats.
  */
 export class ReplicaLeases {
   private timer: NodeJS.Timeout | undefined;
@@ -81,9 +102,33 @@ export class ReplicaLeases {
     return leases;
   }
 
+  /**
+   * Records this replica as the entity's owner. Written on the revision read, so a sweeper that
+   * took the entity in between is seen; while one holds it (at most a lease: a sweeper that died
+   * meanwhile holds it no longer), the claim waits for its mark to be stored and lifted.
+   */
   async claim(kind: LivenessKind, ns: Namespace, id: string): Promise<void> {
-    const rec: LiveRecord = { owner: this.replicaId, kind, namespace: ns, id };
-    await this.live.put(liveKey(kind, ns, id), JSON.stringify(rec));
+    const key = liveKey(kind, ns, id);
+    const rec = JSON.stringify({ owner: this.replicaId, kind, namespace: ns, id } satisfies LiveRecord);
+    // Our own bound as well: the sweeper's clock may be another machine's.
+    const waitUntil = this.clock() + this.leaseMs;
+    for (;;) {
+      const e = await this.live.get(key);
+      const current = e && e.operation === 'PUT' ? e : null;
+      const sweptAt = current ? parseRecord(current.value)?.sweptAt : undefined;
+      const now = this.clock();
+      if (typeof sweptAt === 'number' && now - sweptAt < this.leaseMs && now < waitUntil) {
+        await new Promise((r) => setTimeout(r, CLAIM_RETRY_MS));
+        continue;
+      }
+      try {
+        if (current) await this.live.update(key, rec, current.revision);
+        else await this.live.create(key, rec);
+        return;
+      } catch (err) {
+        if (!isRevisionConflict(err)) throw err;
+      }
+    }
   }
 
   /** Deletes the record if this replica owns it. */
@@ -234,12 +279,23 @@ export class ReplicaLeases {
         dead.set(rec.owner, isDead);
       }
       if (!isDead) continue;
+      // Taken first, on the revision read: a claim since then means a live owner, left alone;
+      // a claim from now on waits until the mark below is stored.
+      let markRev: number;
+      try {
+        markRev = await this.live.update(key, JSON.stringify({ ...rec, sweptBy: this.replicaId, sweptAt: this.clock() } satisfies LiveRecord), revision);
+      } catch (err) {
+        if (isRevisionConflict(err)) continue;
+        throw err;
+      }
       try {
         await this.onDead(rec);
-        await this.live.delete(key, { previousSeq: revision }).catch(() => undefined);
+        await this.live.delete(key, { previousSeq: markRev }).catch(() => undefined);
         swept++;
       } catch (err) {
         this.log.warn({ err, kind: rec.kind, id: rec.id }, 'could not mark a dead replica entity inactive');
+        // Handed back, so a claim need not wait for the next try.
+        await this.live.update(key, JSON.stringify({ owner: rec.owner, kind: rec.kind, namespace: rec.namespace, id: rec.id } satisfies LiveRecord), markRev).catch(() => undefined);
         this.sweepDue = true; // try again on the next tick
       }
     }

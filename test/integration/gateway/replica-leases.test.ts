@@ -100,4 +100,71 @@ describe('gateway replica leases: the sweeper reads live records only when a lea
     await waitFor(() => dead.length >= 1, { timeoutMs: 5_000, what: "a's session swept" });
     expect(dead.map((r) => `${r.owner} ${r.id}`)).to.deep.equal(['replica-a s-a']);
   });
+
+  it('when a CLI reclaims its session while the sweeper is marking it dead, then the session ends up active, never inactive under a live owner', async () => {
+    // A stand-in for the session service: what the store says about the session.
+    const store = { active: true, log: [] as string[] };
+    const a = await start('replica-a', []);
+    await a.claim('session', alice, 's-1');
+    let claimDone = false;
+    let reclaim: Promise<void> | undefined;
+    // The restarted gateway b sweeps what a left. Its mark of a's session is slow (a busy session
+    // service); meanwhile the CLI's socket reconnects to b, which claims the session and marks
+    // it active (as the socket's activation does: claim, then the store).
+    let b: ReplicaLeases | undefined;
+    b = await ReplicaLeases.start(
+      await connection('replica-b'),
+      'replica-b',
+      LEASE_MS,
+      async (rec) => {
+        reclaim = b!.claim('session', alice, rec.id).then(() => {
+          claimDone = true;
+          store.active = true;
+          store.log.push('b: active');
+        });
+        // Round trips of our own to the same nats-server: the claim (a read and a write) would
+        // be done long before these if nothing held it back.
+        for (let i = 0; i < 6; i++) await b!.isLive('session', alice, 'other');
+        store.log.push(`sweeper: inactive (the claim ${claimDone ? 'already done' : 'still waiting'})`);
+        store.active = false;
+      },
+      log,
+    );
+    leases.push(b);
+    await a.close();
+    await waitFor(() => reclaim !== undefined, { timeoutMs: 10_000, what: "the sweep of a's session" });
+    await reclaim;
+    expect(store.log).to.deep.equal(['sweeper: inactive (the claim still waiting)', 'b: active']);
+    expect(store.active, 'the session its CLI is connected to').to.equal(true);
+    const other = await start('replica-c', []);
+    expect(await other.isLive('session', alice, 's-1'), "b's claim survives the end of the sweep").to.equal(true);
+  });
+
+  it('when the sweeper cannot mark a dead owner\'s entity (its service down), then it hands the entity back: a claim goes through and is not swept after', async () => {
+    const a = await start('replica-a', []);
+    await a.claim('session', alice, 's-1');
+    const calls: string[] = [];
+    const b = await ReplicaLeases.start(
+      await connection('replica-b'),
+      'replica-b',
+      LEASE_MS,
+      async (rec) => {
+        calls.push(rec.owner);
+        throw new Error('session service unavailable');
+      },
+      log,
+    );
+    leases.push(b);
+    await a.close();
+    await waitFor(() => calls.length >= 1, { timeoutMs: 10_000, what: "the sweep of a's session" });
+    const sweeps = b.stats.sweeps;
+    // Handed back at once: the CLI's claim on b does not wait out the sweeper's hold.
+    const claimStarted = Date.now();
+    await b.claim('session', alice, 's-1');
+    expect(Date.now() - claimStarted, 'the claim waited for a hold that failed').to.be.below(LEASE_MS);
+    // The failed sweep is tried again on the next tick, and then the session has a live owner.
+    await waitFor(() => b.stats.sweeps > sweeps, { timeoutMs: 10_000, what: 'the sweep tried again' });
+    expect(calls, 'the sweeper marked a session its live owner holds').to.have.length(1);
+    expect(await b.isLive('session', alice, 's-1')).to.equal(true);
+  });
 });
