@@ -142,6 +142,30 @@ describe('internal gRPC calls (real server on loopback)', () => {
     expect(names).to.include('teamhub.machine.v1.MachineService');
   });
 
+  it('when server reflection is off (the default, TEAMHUB_GRPC_REFLECTION unset), then it is refused UNIMPLEMENTED and nothing is listed', async () => {
+    const plain = buildGrpcServer({ healthName: 'teamhub.machine.v1.MachineService', internalSecret: SECRET, log, services: [service(MachineServiceService, echoHandlers() as never)], reflectionProtos: [] });
+    const plainPort = await plain.listen('127.0.0.1:0');
+    const file = createRequire(import.meta.url).resolve('@grpc/reflection/build/proto/grpc/reflection/v1/reflection.proto');
+    const Client = (grpc.loadPackageDefinition(protoLoader.loadSync(file, { includeDirs: [path.dirname(file)] })) as any).grpc.reflection.v1.ServerReflection as typeof grpc.Client;
+    const refl = new Client(`127.0.0.1:${plainPort}`, grpc.credentials.createInsecure()) as grpc.Client & { serverReflectionInfo: () => grpc.ClientDuplexStream<unknown, unknown> };
+    try {
+      const call = refl.serverReflectionInfo();
+      const outcome = new Promise<{ code?: number; listed: boolean }>((resolve) => {
+        call.on('data', () => resolve({ listed: true }));
+        call.on('error', (err: grpc.ServiceError) => resolve({ code: err.code, listed: false }));
+      });
+      call.write({ listServices: '' });
+      expect(await outcome).to.deep.equal({ code: grpc.status.UNIMPLEMENTED, listed: false });
+      // The service itself still answers on that server.
+      const served = new RpcClient(MachineServiceService, `127.0.0.1:${plainPort}`, { internalSecret: SECRET });
+      expect((await served.call('getMachine', { namespace: 'alice', id: 'm1' }, { namespace: 'alice' as Namespace })).machine?.id).to.equal('m1');
+      served.close();
+    } finally {
+      refl.close();
+      await plain.stop(1000);
+    }
+  });
+
   it('when the server is unreachable, then the client fails with unavailable quickly', async () => {
     const dead = new RpcClient(MachineServiceService, '127.0.0.1:1', { internalSecret: SECRET });
     const started = Date.now();
