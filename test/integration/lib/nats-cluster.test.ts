@@ -68,6 +68,7 @@ describe('NATS: a 3-node JetStream cluster with credentials (real nats-servers)'
     const leaderName = (await jsm.streams.info(eventStreamName(alice))).cluster!.leader!;
     const acked = new Set<string>();
     let failed = 0;
+    let lastFailure = 'none';
     let stop = false;
     const load = (async () => {
       for (let i = 0; !stop; i++) {
@@ -75,10 +76,11 @@ describe('NATS: a 3-node JetStream cluster with credentials (real nats-servers)'
         try {
           await js.publish(entitySubject(alice, 'session', id, 'upserted'), new TextEncoder().encode(id));
           acked.add(id);
-        } catch {
+        } catch (err) {
           // Not acknowledged (no stream leader yet): a client would try again after a pause; it
           // must not count as stored.
           failed += 1;
+          lastFailure = String(err);
           await new Promise((r) => setTimeout(r, 20));
         }
       }
@@ -87,7 +89,13 @@ describe('NATS: a 3-node JetStream cluster with credentials (real nats-servers)'
     await cluster.kill(leaderName);
     const killedAt = Date.now();
     const ackedAtKill = acked.size;
-    await waitFor(() => acked.size >= ackedAtKill + 50, { timeoutMs: 30_000, intervalMs: 100, what: '50 more acknowledged publishes after the kill' });
+    const failedAtKill = failed;
+    // What the load saw, in the message if it never recovers.
+    const recovered = () => {
+      if (acked.size >= ackedAtKill + 50) return true;
+      throw new Error(`${acked.size - ackedAtKill} acknowledged and ${failed - failedAtKill} failed since the kill of ${leaderName}; the last failure: ${lastFailure}; the client on ${nc.getServer()}`);
+    };
+    await waitFor(recovered, { timeoutMs: 30_000, intervalMs: 100, what: '50 more acknowledged publishes after the kill' });
     stop = true;
     await load;
 
