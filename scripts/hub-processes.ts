@@ -23,6 +23,8 @@ export interface HubProcess {
   dialEnv?: string;
   /** It serves HTTP on HAPI_LISTEN_HOST / HAPI_LISTEN_PORT (the URL the banner shows). */
   http?: boolean;
+  /** Flags for its Node runtime (before the entry point). */
+  nodeFlags?: string[];
   /** Extra environment for this process only. */
   env?: Record<string, string>;
   /** What it may publish and subscribe to on NATS: it connects as a NATS user of its own with exactly that. */
@@ -49,7 +51,10 @@ export const HUB_PROCESSES: readonly HubProcess[] = [
   // the gateway serves push, devices, hub settings and the work graph from it. Its own process:
   // it reads every namespace's events and sends runner RPCs (the bot's permission answers), which
   // the process of auth, session and machine may not, and it waits on outside push services.
-  { name: 'notify', entry: 'services/notify/main', wave: 2, listenEnv: 'TEAMHUB_NOTIFY_LISTEN', dialEnv: 'TEAMHUB_NOTIFY_ADDR', bus: BUS_ACCESS.notify, ownProcess: true },
+  // It allocates little (a push or toast per event, the gateway's rare settings and device calls),
+  // so a young generation of 1 MiB semi-spaces (V8's default is 16) costs it no time and keeps
+  // its memory down.
+  { name: 'notify', entry: 'services/notify/main', wave: 2, listenEnv: 'TEAMHUB_NOTIFY_LISTEN', dialEnv: 'TEAMHUB_NOTIFY_ADDR', bus: BUS_ACCESS.notify, ownProcess: true, nodeFlags: ['--max-semi-space-size=1'] },
   { name: 'gateway', entry: 'gateway/main', wave: 3, http: true, bus: BUS_ACCESS.gateway },
 ];
 

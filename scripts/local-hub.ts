@@ -322,7 +322,7 @@ export async function startLocalHub(opts: LocalHubOptions): Promise<LocalHub> {
         const child = launch({
           name: p.name,
           cmd: process.execPath,
-          args: [entries.get(p.name)!],
+          args: [...(p.nodeFlags ?? []), entries.get(p.name)!],
           env: withoutUndefined(env),
           ready: new RegExp(`^TEAMHUB_READY ${p.name}(?: port=(\\d+))?`),
         }, p.hosts?.map((m) => m.name));
