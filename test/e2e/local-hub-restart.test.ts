@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO_ROOT } from '../../scripts/local-hub.js';
+import { HUB_PROCESSES } from '../../scripts/hub-processes.js';
 import { freePort } from '../helpers/ports.js';
 import { startLocalHub, type RunningHub } from '../helpers/local-hub.js';
 
@@ -55,8 +56,11 @@ describe('e2e: the local hub (make run) across a restart', function () {
     // By default auth, session and machine share one process (TEAMHUB_SERVICE_PROCESSES=one);
     // notify runs in its own (its NATS user reads events and sends RPCs, the shared one's may not).
     expect([...children.keys()].sort()).to.deep.equal(['gateway', 'nats', 'notify', 'services']);
+    // Each with the Node flags its line in hub-processes.ts gives it (notify's smaller young generation).
+    const flagsOf = (name: string) => HUB_PROCESSES.find((p) => p.name === name)?.nodeFlags ?? [];
+    expect(flagsOf('notify'), 'notify runs with its own flags').to.not.deep.equal([]);
     for (const [name, entry] of [['services', 'scripts/services-process.js'], ['notify', 'services/notify/main.js'], ['gateway', 'gateway/main.js']]) {
-      expect(children.get(name!)?.argv, name).to.deep.equal([process.execPath, path.join(REPO_ROOT, 'dist', entry!)]);
+      expect(children.get(name!)?.argv, name).to.deep.equal([process.execPath, ...flagsOf(name!), path.join(REPO_ROOT, 'dist', entry!)]);
     }
     for (const service of ['auth', 'session', 'machine', 'notify']) expect(hub!.output(), service).to.match(new RegExp(`TEAMHUB_READY ${service} port=\\d+`));
     expect(children.get('nats')?.argv[0]).to.match(/nats-server$/);
