@@ -32,6 +32,9 @@ function isRevisionConflict(err: unknown): boolean {
   return err instanceof JetStreamApiError && (code === JetStreamApiCodes.StreamWrongLastSequence || code === JetStreamApiCodes.StreamWrongLastSequenceUnknown);
 }
 
+/** A live record as stored: who owns the entity, with no sweeper's mark. */
+const recordText = (owner: string, kind: LivenessKind, namespace: Namespace, id: string): string => JSON.stringify({ owner, kind, namespace, id } satisfies LiveRecord);
+
 const leaseKey = (replicaId: string) => `replica.${subjectToken(replicaId)}`;
 const liveKey = (kind: LivenessKind, ns: string, id: string) => `${kind}.${subjectToken(ns)}.${subjectToken(id)}`;
 
@@ -109,7 +112,7 @@ export class ReplicaLeases {
    */
   async claim(kind: LivenessKind, ns: Namespace, id: string): Promise<void> {
     const key = liveKey(kind, ns, id);
-    const rec = JSON.stringify({ owner: this.replicaId, kind, namespace: ns, id } satisfies LiveRecord);
+    const rec = recordText(this.replicaId, kind, ns, id);
     // Our own bound as well: the sweeper's clock may be another machine's.
     const waitUntil = this.clock() + this.leaseMs;
     for (;;) {
@@ -295,7 +298,7 @@ export class ReplicaLeases {
       } catch (err) {
         this.log.warn({ err, kind: rec.kind, id: rec.id }, 'could not mark a dead replica entity inactive');
         // Handed back, so a claim need not wait for the next try.
-        await this.live.update(key, JSON.stringify({ owner: rec.owner, kind: rec.kind, namespace: rec.namespace, id: rec.id } satisfies LiveRecord), markRev).catch(() => undefined);
+        await this.live.update(key, recordText(rec.owner, rec.kind, rec.namespace, rec.id), markRev).catch(() => undefined);
         this.sweepDue = true; // try again on the next tick
       }
     }
