@@ -193,9 +193,12 @@ describe('tracing: one trace from the HTTP edge through gRPC to the NATS publish
     try {
       exporter.reset();
       cli.emit('message', { sid: s.id, message: JSON.stringify({ role: 'agent', content: { type: 'output', data: { type: 'assistant' } } }) });
+      // The server span can end before the gateway's client span sees the answer, so wait for
+      // all three spans, not the first to finish.
       const spans = await waitFor(() => {
         const all = exporter.getFinishedSpans();
-        return all.some((x) => x.name === APPEND && x.kind === 1) ? all : null;
+        const done = [(x: ReadableSpan) => x.name === APPEND && x.kind === 1, (x: ReadableSpan) => x.name === APPEND && x.kind === 2, (x: ReadableSpan) => x.name === 'socket message'];
+        return done.every((pred) => all.some(pred)) ? all : null;
       }, { what: 'the socket message spans' });
       const edge = spans.find((x) => x.name === 'socket message')!;
       expect(edge, spans.map((x) => x.name).join(', ')).to.not.equal(undefined);
