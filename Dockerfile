@@ -2,8 +2,8 @@
 #   node dist/services/auth/main.js      (auth, session, machine, notify)
 #   node dist/gateway/main.js            (gateway, the default)
 # The TypeScript is compiled ahead into dist/ (scripts/build.mjs, tsc with tsconfig.build.json,
-# the same build `make run` uses), so the containers start plain node, without compiling every
-# file again at each start as tsx would.
+# then each entry point bundled into one file with esbuild; the same build `make run` uses), so
+# the containers start plain node, without compiling every file again at each start as tsx would.
 #
 # Build arguments; the defaults are what `docker compose build` uses:
 #   NODE_IMAGE       the Node 20 base image.

@@ -2,13 +2,15 @@
 // Compiles the hub's TypeScript (lib/, services/, gateway/, scripts/) ahead of time with tsc
 // (tsconfig.build.json) into dist/, keeping the repository's layout (dist/services/session/main.js,
 // dist/gateway/main.js, dist/lib/...), so `make run` starts plain `node` processes instead of
-// compiling every file again in every process at start (what tsx does).
+// compiling every file again in every process at start (what tsx does). Then each entry point
+// is bundled in place (scripts/bundle-entries.mjs), so a process loads a few files, not ~900.
 // Skips the build when dist/ is newer than every source, so `make run` costs nothing when nothing
 // changed. Usage: node scripts/build.mjs [--force] [--quiet]
 import { spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleEntries } from './bundle-entries.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -18,7 +20,7 @@ const quiet = process.argv.includes('--quiet');
 
 /** The folders tsc compiles (tsconfig.build.json's `include`), and proto/, which dist/lib/grpc reads at run time. */
 const SOURCE_DIRS = ['lib', 'services', 'gateway', 'scripts', 'proto'];
-const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', fileURLToPath(import.meta.url)];
+const SOURCE_FILES = ['tsconfig.json', 'tsconfig.build.json', 'package-lock.json', fileURLToPath(import.meta.url), fileURLToPath(new URL('./bundle-entries.mjs', import.meta.url))];
 
 /**
  * Newest mtime under dir of the files `counts` accepts and of every folder: a folder's mtime
@@ -75,5 +77,11 @@ mkdirSync(dist, { recursive: true });
 rmSync(path.join(dist, 'proto'), { recursive: true, force: true });
 cpSync(path.join(root, 'proto'), path.join(dist, 'proto'), { recursive: true });
 pruneOrphans(dist);
+try {
+  await bundleEntries(root, dist);
+} catch (err) {
+  console.error(`build: bundling the entry points failed; nothing was started.\n${err.message}`);
+  process.exit(1);
+}
 writeFileSync(stamp, `${new Date().toISOString()}\n`);
 if (!quiet) console.log(`build: compiled the hub into dist/ (${((Date.now() - started) / 1000).toFixed(1)} s)`);

@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import type { HubResults } from '../run-hub.js';
 import type { Phase } from '../workloads/phase-log.js';
 import { frameCategory, IDLE, NODE_CORE, shortUrl, workloadOf, type CallFrame } from './categories.js';
+import { originalFrame } from './source-maps.js';
 
 const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -64,7 +65,10 @@ export interface ProcessHeap {
 }
 
 const pidOf = (file: string) => Number(/(\d+)\.(cpu|heap)profile$/.exec(file)?.[1]);
-const normalized = (cf: CallFrame): CallFrame => ({ ...cf, url: shortUrl(cf.url, REPO_ROOT) });
+const normalized = (cf: CallFrame): CallFrame => {
+  const original = originalFrame(cf);
+  return { ...original, url: shortUrl(original.url, REPO_ROOT) };
+};
 const frameName = (cf: CallFrame) => `${cf.functionName || '(anonymous)'} ${cf.url || '(native)'}${cf.url && cf.lineNumber >= 0 ? `:${cf.lineNumber + 1}` : ''}`;
 const sorted = (m: Map<string, number>, min = 0): Share[] =>
   [...m].filter(([, ms]) => ms >= min).sort((a, b) => b[1] - a[1]).map(([name, ms]) => ({ name, ms: Math.round(ms) }));

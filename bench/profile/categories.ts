@@ -9,6 +9,7 @@ export interface CallFrame {
   /** Repository-relative for project files (`gateway/app.ts`), from `node_modules/` for packages, else as V8 gave it (`node:net`). */
   url: string;
   lineNumber: number;
+  columnNumber?: number;
 }
 
 /** The url of a frame as `CallFrame.url` wants it. */

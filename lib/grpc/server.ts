@@ -1,6 +1,7 @@
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
 import { AppError, toGrpcStatus } from '../errors.js';
@@ -160,7 +161,17 @@ export interface BuiltServer {
   stop(deadlineMs?: number): Promise<void>;
 }
 
-const PROTO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../proto');
+/**
+ * The folder holding proto/teamhub, nearest above this code: the repository's proto/ when run
+ * from source, dist/proto when compiled (this code may sit in dist/lib/grpc, in a bundled entry
+ * such as dist/gateway/main.js, or in a chunk in dist/chunks).
+ */
+function findProtoRoot(): string {
+  for (let dir = path.dirname(fileURLToPath(import.meta.url)); ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'proto', 'teamhub'))) return path.join(dir, 'proto');
+    if (path.dirname(dir) === dir) throw new Error('cannot find the proto files (no proto/teamhub above the gRPC server code)');
+  }
+}
 
 /**
  * Server reflection for these proto files. Loaded only when asked for: the parsed descriptors
@@ -170,7 +181,7 @@ function addReflection(server: grpc.Server, protos: string[]): void {
   const require = createRequire(import.meta.url);
   const protoLoader = require('@grpc/proto-loader') as typeof import('@grpc/proto-loader');
   const { ReflectionService } = require('@grpc/reflection') as typeof import('@grpc/reflection');
-  new ReflectionService(protoLoader.loadSync(protos, { includeDirs: [PROTO_ROOT] })).addToServer(server);
+  new ReflectionService(protoLoader.loadSync(protos, { includeDirs: [findProtoRoot()] })).addToServer(server);
 }
 
 export function buildGrpcServer(opts: GrpcServerOptions): BuiltServer {
