@@ -80,15 +80,33 @@ export interface LocalHub {
  * connection on the machine, and the restarted service would then fail with EADDRINUSE.
  */
 export async function freeLoopbackPort(): Promise<number> {
-  const lowest = 10_000;
-  const below = ephemeralPortsStart() - 1;
-  if (below - lowest >= 1_000) {
+  const [lowest, highest] = loopbackPortRange();
+  if (highest - lowest >= 99) {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const port = lowest + Math.floor(Math.random() * (below - lowest + 1));
+      const port = lowest + Math.floor(Math.random() * (highest - lowest + 1));
       if ((await listenOnce(port)) === port) return port;
     }
   }
   return listenOnce(0);
+}
+
+let portRange: [number, number] | null = null;
+
+/**
+ * Where the ports are picked: TEAMHUB_LOOPBACK_PORTS=<low>-<high> when set (at least 100 ports,
+ * within 1024-65535), else from 10000 to just below the ephemeral range. Two hubs, or two test
+ * shards, given ranges apart never pick the same port. Read once per process.
+ */
+export function loopbackPortRange(): [number, number] {
+  if (portRange) return portRange;
+  const raw = process.env.TEAMHUB_LOOPBACK_PORTS;
+  if (raw === undefined || raw === '') return (portRange = [10_000, ephemeralPortsStart() - 1]);
+  const m = /^(\d+)-(\d+)$/.exec(raw.trim());
+  const [low, high] = m ? [Number(m[1]), Number(m[2])] : [NaN, NaN];
+  if (!(low >= 1024 && high <= 65_535 && high - low >= 99)) {
+    throw new StartupError(`TEAMHUB_LOOPBACK_PORTS must be <low>-<high> with at least 100 ports within 1024-65535 (e.g. 20000-20999), got ${JSON.stringify(raw)}`);
+  }
+  return (portRange = [low, high]);
 }
 
 /** The first port of the kernel's ephemeral range (Linux's default when it cannot be read). */

@@ -8,8 +8,12 @@
 // in seconds (e.g. TEAMHUB_TIER_TIMEOUT_E2E=3600). A tier that hits it is stopped with its whole
 // process group (SIGTERM, SIGKILL 10 s later), and every test it had not finished counts as failed.
 // TEAMHUB_TEST_ROOT (default test/) is where the tier folders are.
+// A tier in TIER_SHARDS runs as that many mocha processes at once, each on its share of the
+// files (TEAMHUB_TIER_SHARDS_<TIER> changes it; 1 runs it as one). Each shard picks its loopback
+// ports from its own slice of the range (TEAMHUB_LOOPBACK_PORTS), so two shards never pick the
+// same one. The first shard's output is shown as it runs, the others' when they end.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +29,11 @@ const TIER_LIMITS_S = { static: 600, unit: 300, integration: 900, badinput: 600,
  */
 const TIER_ENV = { surface: { SURFACE_HUB: process.env.SURFACE_HUB || 'teamhub' } };
 const ALL_TIERS = Object.keys(TIER_LIMITS_S);
+/**
+ * The e2e tier waits on timers, processes starting and sockets more than it computes (about one
+ * core busy of two), so two shards take it from about 550 s to about 260 s on 2 cores.
+ */
+const TIER_SHARDS = { e2e: 2 };
 const KILL_GRACE_MS = 10_000;
 const MOCHA = path.join('node_modules', 'mocha', 'bin', 'mocha.js');
 const root = process.env.TEAMHUB_TEST_ROOT || 'test';
@@ -51,18 +60,59 @@ function limitSeconds(tier) {
 }
 const limits = Object.fromEntries(tiers.map((t) => [t, limitSeconds(t)]));
 
+function shardCount(tier) {
+  const name = `TEAMHUB_TIER_SHARDS_${tier.toUpperCase()}`;
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return TIER_SHARDS[tier] ?? 1;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 1 || n > 8) usageError(`${name} must be a whole number from 1 to 8, got ${JSON.stringify(raw)}`);
+  return n;
+}
+const shardCounts = Object.fromEntries(tiers.map((t) => [t, shardCount(t)]));
+
+/** Files dealt out largest first to the shard with the fewest bytes so far (bytes stand in for run time). */
+function shardFiles(files, n) {
+  const shards = Array.from({ length: n }, () => ({ files: [], bytes: 0 }));
+  const sized = files.map((f) => ({ f, bytes: statSync(f).size })).sort((a, b) => b.bytes - a.bytes || a.f.localeCompare(b.f));
+  for (const { f, bytes } of sized) {
+    const least = shards.reduce((a, b) => (b.bytes < a.bytes ? b : a));
+    least.files.push(f);
+    least.bytes += bytes;
+  }
+  return shards.map((x) => x.files.sort()).filter((x) => x.length > 0);
+}
+
+/** Shard k of n's slice of the loopback port range the launcher picks from (scripts/local-hub.ts). */
+function portSlice(k, n) {
+  const [low, high] = [10_000, ephemeralPortsStart() - 1];
+  const size = Math.floor((high - low + 1) / n);
+  return `${low + k * size}-${low + (k + 1) * size - 1}`;
+}
+
+function ephemeralPortsStart() {
+  try {
+    const first = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    return Number.isInteger(first) && first > 0 ? first : 32_768;
+  } catch {
+    return 32_768;
+  }
+}
+
 function testFiles(dir) {
   if (!existsSync(dir)) return [];
-  return readdirSync(dir, { recursive: true }).filter((f) => String(f).endsWith('.test.ts'));
+  return readdirSync(dir, { recursive: true })
+    .filter((f) => String(f).endsWith('.test.ts'))
+    .map((f) => path.join(dir, String(f)))
+    .sort();
 }
 
 const statsDir = mkdtempSync(path.join(os.tmpdir(), 'teamhub-stats-'));
-let current = null;
+const running = new Set();
 let interrupted = false;
 for (const sig of ['SIGINT', 'SIGTERM']) {
   process.on(sig, () => {
     interrupted = true;
-    if (current) killGroup(current, 'SIGTERM');
+    if (running.size) for (const proc of running) killGroup(proc, 'SIGTERM');
     else process.exit(130);
   });
 }
@@ -84,20 +134,25 @@ function groupAlive(proc) {
   }
 }
 
-/** Runs one tier's mocha in its own process group; resolves with its exit and whether it hit the limit. */
-function runMocha(dir, statsFile, limitS) {
+/**
+ * Runs mocha on one tier's files (or one shard's) in its own process group; resolves with its
+ * exit and whether it hit the limit. Its output goes to ours, or to `outputFile` when given.
+ */
+function runMocha(tier, files, statsFile, limitS, { env = {}, outputFile = null } = {}) {
   return new Promise((resolve) => {
-    const proc = spawn(process.execPath, [MOCHA, '--reporter', './test/ci-reporter.cjs', `${dir}/**/*.test.ts`], {
-      stdio: 'inherit',
-      env: { ...process.env, ...(TIER_ENV[path.basename(dir)] ?? {}), TEAMHUB_TEST_STATS: statsFile },
+    const out = outputFile ? openSync(outputFile, 'w') : 'inherit';
+    const proc = spawn(process.execPath, [MOCHA, '--reporter', './test/ci-reporter.cjs', ...files], {
+      stdio: ['inherit', out, out],
+      env: { ...process.env, ...(TIER_ENV[tier] ?? {}), ...env, TEAMHUB_TEST_STATS: statsFile },
       detached: true,
     });
-    current = proc;
+    if (outputFile) closeSync(out);
+    running.add(proc);
     let timedOut = false;
     let killTimer = null;
     const limitTimer = setTimeout(() => {
       timedOut = true;
-      console.error(`\nrun-tests: the ${path.basename(dir)} tier hit its time limit (${limitS} s); stopping it and everything it started`);
+      console.error(`\nrun-tests: the ${tier} tier hit its time limit (${limitS} s); stopping it and everything it started`);
       killGroup(proc, 'SIGTERM');
       killTimer = setTimeout(() => killGroup(proc, 'SIGKILL'), KILL_GRACE_MS);
     }, limitS * 1000);
@@ -109,7 +164,7 @@ function runMocha(dir, statsFile, limitS) {
       while (groupAlive(proc) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       killGroup(proc, 'SIGKILL');
       if (killTimer) clearTimeout(killTimer);
-      current = null;
+      running.delete(proc);
       resolve({ code, signal, timedOut });
     });
   });
@@ -144,16 +199,35 @@ for (const tier of tiers) {
     console.log(`=== ${tier} tier: no tests found in ${dir}/; counted as 1 failed ===`);
     continue;
   }
-  const statsFile = path.join(statsDir, `${tier}.json`);
+  const shards = shardFiles(testFiles(dir), shardCounts[tier]);
   const started = Date.now();
-  const res = await runMocha(dir, statsFile, limitS);
-  const secs = Math.round((Date.now() - started) / 1000);
+  const results = await Promise.all(
+    shards.map((files, k) => {
+      const statsFile = path.join(statsDir, `${tier}-${k}.json`);
+      const took = () => Math.round((Date.now() - started) / 1000);
+      if (shards.length === 1) return runMocha(tier, files, statsFile, limitS).then((res) => ({ res, statsFile, label: tier, secs: took() }));
+      const outputFile = k === 0 ? null : path.join(statsDir, `${tier}-${k}.log`);
+      const env = { TEAMHUB_LOOPBACK_PORTS: portSlice(k, shards.length) };
+      if (k === 0) console.log(`(${tier} runs as ${shards.length} shards at once: shard 1's output follows as it runs, the others' when they end)`);
+      return runMocha(tier, files, statsFile, limitS, { env, outputFile }).then((res) => ({ res, statsFile, outputFile, label: `${tier} shard ${k + 1} of ${shards.length}`, secs: took() }));
+    }),
+  );
+  for (const r of results) {
+    if (!r.outputFile) continue;
+    console.log(`\n--- ${r.label} (${shards[results.indexOf(r)].length} files) ---`);
+    process.stdout.write(readFileSync(r.outputFile, 'utf8'));
+  }
+  for (const { res, statsFile, label, secs } of results) account(label, res, statsFile, limitS, secs);
+}
+
+/** Adds one mocha run's result (a tier, or a shard of one) to the totals and the problems. */
+function account(tier, res, statsFile, limitS, secs) {
   const s = readStats(statsFile);
   if (!s) {
     problems.push(`${tier}: ended without a result (exit ${res.code ?? res.signal})${res.timedOut ? `, killed at its time limit of ${limitS} s` : ''}`);
     failed += 1;
     console.log(`=== ${tier} tier: no result (exit ${res.code ?? res.signal}); counted as 1 failed ===`);
-    continue;
+    return;
   }
   let tierFailed = s.failures;
   const notes = [];

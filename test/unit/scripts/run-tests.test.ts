@@ -153,4 +153,44 @@ describe('test runner (make test)', function () {
     expect(closingLines(r.out)).to.deep.equal(['4 passed, 0 failed']);
     expect(r.out).to.not.include('problems:');
   });
+
+  it('when a tier runs as shards, then they run at once on disjoint port ranges, every file in one shard, and a failure in either counts', async () => {
+    // Each file writes when it started and ended and the port range it was given, so the test
+    // sees the two shards overlap in time instead of trusting the runner's word.
+    const marker = (name: string, fail: boolean) => `
+import { appendFileSync } from 'node:fs';
+describe('file ${name}', () => {
+  it('${name} waits', async () => {
+    appendFileSync(${JSON.stringify(path.join(root, 'trace'))}, 'start ${name} ' + process.env.TEAMHUB_LOOPBACK_PORTS + '\\n');
+    await new Promise((r) => setTimeout(r, 1500));
+    appendFileSync(${JSON.stringify(path.join(root, 'trace'))}, 'end ${name}\\n');
+    ${fail ? `throw new Error('shard failure ${name}');` : ''}
+  });
+});
+`;
+    write(root, 'e2e/a.test.ts', marker('a', false));
+    write(root, 'e2e/b.test.ts', marker('b', true));
+    const r = await runTests(['e2e'], { TEAMHUB_TEST_ROOT: root, TEAMHUB_TIER_SHARDS_E2E: '2' });
+    expect(r.code, shown(r.out)).to.equal(1);
+    const trace = readFileSync(path.join(root, 'trace'), 'utf8').trim().split('\n');
+    expect(trace.slice(0, 2).map((l) => l.split(' ')[0]), trace.join('\n')).to.deep.equal(['start', 'start']);
+    const ranges = trace.filter((l) => l.startsWith('start')).map((l) => l.split(' ')[2]!);
+    expect(new Set(ranges).size, trace.join('\n')).to.equal(2);
+    const [[a0, a1], [b0, b1]] = ranges.map((x) => x.split('-').map(Number)).sort((x, y) => x[0]! - y[0]!) as [number, number][];
+    expect(a1, ranges.join(' ')).to.be.below(b0!);
+    expect(a0).to.be.below(a1!);
+    expect(b0).to.be.below(b1!);
+    const shardLines = r.out.split('\n').filter((l) => l.startsWith('=== e2e shard')).map((l) => l.replace(/ \(\d+ s\) ===$/, '')).sort();
+    expect(shardLines, shown(r.out)).to.have.length(2);
+    expect(shardLines.map((l) => l.replace(/shard \d of/, 'shard N of')).sort()).to.deep.equal(['=== e2e shard N of 2 tier: 0 passing, 1 failing', '=== e2e shard N of 2 tier: 1 passing, 0 failing']);
+    expect(r.out).to.include('shard failure b');
+    expect(closingLines(r.out)).to.deep.equal(['1 passed, 1 failed']);
+  });
+
+  it('when a shard count is not a number from 1 to 8, then nothing runs and the runner exits 2', async () => {
+    write(root, 'e2e/fine.test.ts', TWO_PASSING);
+    const r = await runTests(['e2e'], { TEAMHUB_TEST_ROOT: root, TEAMHUB_TIER_SHARDS_E2E: 'two' });
+    expect(r.code).to.equal(2);
+    expect(r.out.trim()).to.equal('run-tests: TEAMHUB_TIER_SHARDS_E2E must be a whole number from 1 to 8, got "two"');
+  });
 });
