@@ -194,23 +194,24 @@ for (const tier of tiers) {
   const dir = path.join(root, tier);
   const limitS = limits[tier];
   console.log(`\n=== ${tier} tests (time limit ${limitS} s; TEAMHUB_TIER_TIMEOUT_${tier.toUpperCase()} changes it) ===`);
-  if (testFiles(dir).length === 0) {
+  const files = testFiles(dir);
+  if (files.length === 0) {
     problems.push(`${tier}: no test files (*.test.ts) in ${dir}/`);
     failed += 1;
     console.log(`=== ${tier} tier: no tests found in ${dir}/; counted as 1 failed ===`);
     continue;
   }
-  const shards = shardFiles(testFiles(dir), shardCounts[tier]);
+  const shards = shardFiles(files, shardCounts[tier]);
   const started = Date.now();
   const results = await Promise.all(
-    shards.map((files, k) => {
+    shards.map((share, k) => {
       const statsFile = path.join(statsDir, `${tier}-${k}.json`);
       const took = () => Math.round((Date.now() - started) / 1000);
-      if (shards.length === 1) return runMocha(tier, files, statsFile, limitS).then((res) => ({ res, statsFile, label: tier, secs: took() }));
+      if (shards.length === 1) return runMocha(tier, share, statsFile, limitS).then((res) => ({ res, statsFile, label: tier, secs: took() }));
       const outputFile = k === 0 ? null : path.join(statsDir, `${tier}-${k}.log`);
       const env = { TEAMHUB_LOOPBACK_PORTS: portSlice(k, shards.length) };
       if (k === 0) console.log(`(${tier} runs as ${shards.length} shards at once: shard 1's output follows as it runs, the others' when they end)`);
-      return runMocha(tier, files, statsFile, limitS, { env, outputFile }).then((res) => ({ res, statsFile, outputFile, label: `${tier} shard ${k + 1} of ${shards.length}`, secs: took() }));
+      return runMocha(tier, share, statsFile, limitS, { env, outputFile }).then((res) => ({ res, statsFile, outputFile, label: `${tier} shard ${k + 1} of ${shards.length}`, secs: took() }));
     }),
   );
   for (const r of results) {
