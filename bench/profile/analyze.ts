@@ -90,8 +90,11 @@ function categoriesOf(nodes: Array<{ id: number; cf: CallFrame; parent?: number 
   return out;
 }
 
-/** A project file (not generated code): where a change would go. */
-const isProjectFrame = (cf: CallFrame) => /^(gateway|services|lib|scripts|cli)\//.test(cf.url) && !cf.url.startsWith('lib/gen/');
+/**
+ * A project file (not generated code): where a change would go. The hub runs compiled code, so
+ * its frames (mapped back from the bundles) name `dist/<folder>/...`.
+ */
+const isProjectFrame = (cf: CallFrame) => /^(dist\/)?(gateway|services|lib|scripts|cli)\//.test(cf.url) && !/^(dist\/)?lib\/gen\//.test(cf.url);
 
 /** The nearest project frame on each node's stack, by name (memoized walk to the root). */
 function callersOf(nodes: Array<{ id: number; cf: CallFrame; parent?: number }>): Map<number, string> {
