@@ -8,6 +8,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HUB_PROCESSES } from '../../scripts/hub-processes.js';
 import { freeLoopbackPort } from '../../scripts/local-hub.js';
 import { sampleTrees } from '../proc/proc-stats.js';
 import { OutputTail, stopProcess, type ExtraGateway, type TeamhubBenchHub } from './bench-hub.js';
@@ -125,7 +126,9 @@ export async function startTeamhub(opts: TeamhubStart): Promise<TeamhubBenchHub>
         HAPI_LISTEN_PORT: String(gwPort),
         HAPI_PUBLIC_URL: `http://127.0.0.1:${gwPort}`,
       };
-      const gw = spawnUntil([path.join(REPO_ROOT, 'dist/gateway/main.js')], gwEnv, /TEAMHUB_READY gateway port=(\d+)/, 'second gateway', 60_000);
+      // With the Node flags the launcher gives its own gateway, so the two replicas are alike.
+      const flags = HUB_PROCESSES.find((p) => p.name === 'gateway')?.nodeFlags ?? [];
+      const gw = spawnUntil([...flags, path.join(REPO_ROOT, 'dist/gateway/main.js')], gwEnv, /TEAMHUB_READY gateway port=(\d+)/, 'second gateway', 60_000);
       const gwReady = await gw.matched.catch(async (err: unknown) => {
         await stopProcess(gw.proc, 10_000);
         throw err;

@@ -56,9 +56,10 @@ describe('e2e: the local hub (make run) across a restart', function () {
     // By default auth, session and machine share one process (TEAMHUB_SERVICE_PROCESSES=one);
     // notify runs in its own (its NATS user reads events and sends RPCs, the shared one's may not).
     expect([...children.keys()].sort()).to.deep.equal(['gateway', 'nats', 'notify', 'services']);
-    // Each with the Node flags its line in hub-processes.ts gives it (notify's smaller young generation).
+    // Each with the Node flags its line in hub-processes.ts gives it (notify's and the gateway's smaller young generation).
     const flagsOf = (name: string) => HUB_PROCESSES.find((p) => p.name === name)?.nodeFlags ?? [];
     expect(flagsOf('notify'), 'notify runs with its own flags').to.not.deep.equal([]);
+    expect(flagsOf('gateway'), 'the gateway runs with its own flags').to.include('--max-semi-space-size=4');
     for (const [name, entry] of [['services', 'scripts/services-process.js'], ['notify', 'services/notify/main.js'], ['gateway', 'gateway/main.js']]) {
       expect(children.get(name!)?.argv, name).to.deep.equal([process.execPath, ...flagsOf(name!), path.join(REPO_ROOT, 'dist', entry!)]);
     }
